@@ -1,0 +1,10 @@
+"""backprop: multi-layer networks trained by backpropagation, from first principles on NumPy."""
+
+from . import activations, initializers, losses
+from ._errors import BackpropError, ConfigError, DataError
+from .network import Layer, Network
+
+__version__ = "0.1.0"
+
+__all__ = ["Network", "Layer", "activations", "losses", "initializers",
+           "BackpropError", "ConfigError", "DataError", "__version__"]

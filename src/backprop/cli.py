@@ -1,0 +1,62 @@
+"""The ``backprop`` command: one subcommand per module in :mod:`backprop.commands`.
+
+Exit codes: 0 success, 1 a failure (bad data, corrupt file, ...), 2 bad
+usage.  Errors are one line on stderr; no traceback for anything a user can
+cause.  Each command module defines ``add_parser(subparsers)`` returning
+its parser, with ``run(args) -> int`` set as the parser's default ``func``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from ._errors import BackpropError
+
+# One line per command: "name: module".  Order is the order of --help.
+COMMANDS = [
+    "explain",
+    "demo",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+    parser = argparse.ArgumentParser(
+        prog="backprop",
+        description="Train multi-layer networks by backpropagation and look inside them.")
+    parser.add_argument("--version", action="version", version=f"backprop {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        importlib.import_module(f"backprop.commands.{name}").add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except BackpropError as exc:
+        print(f"backprop {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"backprop {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        print(f"backprop {args.command}: error: {exc.strerror}: {exc.filename}", file=sys.stderr)
+        return 1
+
+
+def parse_list(text: str, kind: type = float, what: str = "value") -> list:
+    """Parse ``"1,0.5,2"`` into a list; an argparse type error names the bad item."""
+    try:
+        return [kind(v) for v in text.replace(" ", "").split(",") if v != ""]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list of {what}s, got {text!r}") from None
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of the ``backprop`` command line (see :mod:`backprop.cli`)."""

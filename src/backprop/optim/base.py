@@ -1,0 +1,109 @@
+"""The optimizer contract and the registry every part of the library reads.
+
+An optimizer is a pair of pure updates on the flat parameter vector, with
+explicit state (after optax):
+
+    state = opt.init(params)
+    step, state = opt.update(grad, state, params)      # the caller does params += step
+
+The learning rate carries the minus sign, so ``step`` is always *added*.
+``state`` is a plain dict of NumPy arrays and numbers -- easy to inspect,
+to save in a checkpoint and to restore.  ``state["learning_rate"]`` is the
+rate in force; a schedule changes it there between updates.  For speed the
+returned ``step`` is a buffer owned by the state: use it before the next
+``update``.
+
+Methods that need more than one gradient (line searches, curvature
+products) declare ``needs_oracle = True`` and take ``oracle=`` in
+``update``: an object with ``loss(params)``, ``loss_and_grad(params)`` and,
+where needed, Jacobian / Fisher / Hessian-vector products.  They are
+full-batch methods (``full_batch_only = True``); the trainer refuses to run
+them on mini-batches.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .._errors import ConfigError, check_choice, check_range
+
+__all__ = ["Optimizer", "register", "get", "available"]
+
+State = dict[str, Any]
+
+_REGISTRY: dict[str, type["Optimizer"]] = {}
+
+
+class Optimizer:
+    """Base class: validated hyperparameters plus ``init`` / ``update``.
+
+    Subclasses set ``name``, ``defaults`` (every hyperparameter with its
+    default) and ``ranges`` (``name: (low, high)`` or ``(low, high,
+    low_open, high_open)``), and implement ``init`` and ``update``.
+    """
+
+    name: ClassVar[str] = ""
+    defaults: ClassVar[dict[str, Any]] = {}
+    ranges: ClassVar[dict[str, tuple]] = {}
+    needs_oracle: ClassVar[bool] = False
+    full_batch_only: ClassVar[bool] = False
+
+    def __init__(self, **hyperparameters: Any):
+        unknown = sorted(set(hyperparameters) - set(self.defaults))
+        if unknown:
+            raise ConfigError(f"unknown hyperparameter {unknown[0]!r} for optimizer {self.name!r}; "
+                              f"valid: {', '.join(self.defaults) or '(none)'}")
+        self.hyperparameters = {**self.defaults, **hyperparameters}
+        for key, spec in self.ranges.items():
+            value = self.hyperparameters[key]
+            for v in np.ravel(value) if key in ("etas", "step_sizes") else [value]:
+                check_range(f"{self.name}: {key}", v, *spec)
+        for key, value in self.hyperparameters.items():
+            setattr(self, key, value)
+        self._check()
+
+    def _check(self) -> None:
+        """Extra checks between hyperparameters (override where needed)."""
+
+    def init(self, params: np.ndarray) -> State:
+        raise NotImplementedError
+
+    def update(self, grad: np.ndarray, state: State, params: np.ndarray,
+               oracle: Any = None) -> tuple[np.ndarray, State]:
+        raise NotImplementedError
+
+    def _state(self, params: np.ndarray, **arrays: Any) -> State:
+        """A fresh state: iteration count, learning rate, the step buffer, and ``arrays``."""
+        state: State = {"t": 0, "learning_rate": float(self.hyperparameters.get("learning_rate", 1.0)),
+                        "step": np.zeros_like(params)}
+        state.update(arrays)
+        return state
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters.items())
+        return f"{type(self).__name__}({args})"
+
+
+def register(cls: type[Optimizer]) -> type[Optimizer]:
+    """Class decorator: make ``cls`` available as ``get(cls.name)``."""
+    if not cls.name or cls.name in _REGISTRY:
+        raise ValueError(f"optimizer name {cls.name!r} is empty or already registered")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def available() -> list[str]:
+    """Names of every registered optimizer, in registration order (simplest first)."""
+    return list(_REGISTRY)
+
+
+def get(name: str | Optimizer, **hyperparameters: Any) -> Optimizer:
+    """Build the optimizer ``name`` with the given hyperparameters."""
+    if isinstance(name, Optimizer):
+        if hyperparameters:
+            raise ConfigError("pass hyperparameters either to get() or to the optimizer, not both")
+        return name
+    check_choice("optimizer", name, list(_REGISTRY))
+    return _REGISTRY[name](**hyperparameters)
