@@ -1,0 +1,1 @@
+"""Training: one loop for online, mini-batch and batch learning."""
