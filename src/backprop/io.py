@@ -132,6 +132,7 @@ def _encode(model: Model) -> tuple[dict, dict[str, np.ndarray]]:
     arrays: dict[str, np.ndarray] = {"network/params": net.params.copy()}
 
     def transformer(obj: Any, prefix: str) -> dict:
+        name = _transformer_name(obj)
         config, state = obj.to_state()
         names = {}
         for key, a in state.items():
@@ -143,7 +144,7 @@ def _encode(model: Model) -> tuple[dict, dict[str, np.ndarray]]:
                                   "only numeric and string arrays can be saved")
             arrays[f"{prefix}/{key}"] = a
             names[key] = f"{prefix}/{key}"
-        return {"name": _transformer_name(obj), "config": config, "arrays": names}
+        return {"name": name, "config": config, "arrays": names}
 
     header = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "backprop_version": _version(),
