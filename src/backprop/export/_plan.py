@@ -21,6 +21,7 @@ from .._errors import ConfigError
 from ..model import Model
 
 OPS = ("impute", "affine")
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "step", "softmax")
 _KEYS = {"impute": ("value",), "affine": ("offset", "scale")}
 
 
@@ -68,6 +69,10 @@ def make_plan(model: Model, include_preprocessing: bool = True) -> Plan:
     net = model.network
     layers = [(np.array(l.W, np.float64), np.array(l.b, np.float64), l.activation.name)
               for l in net.layers]
+    for act in net.activations:
+        if act not in ACTIVATIONS:
+            raise ConfigError(f"activation {act!r} cannot be exported yet; exportable: "
+                              f"{', '.join(ACTIVATIONS)}")
     input_ops: list = []
     output_ops: list = []
     if include_preprocessing:
