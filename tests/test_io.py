@@ -213,6 +213,15 @@ def test_failed_write_leaves_old_file_intact_and_no_temp_file(saved, monkeypatch
     np.testing.assert_array_equal(load_model(path).network.params, other.network.params)
 
 
+def test_files_are_deterministic_and_get_normal_permissions(tmp_path):
+    model, _ = make_model("regression")
+    a, b = save_model(tmp_path / "a.bp", model), save_model(tmp_path / "b.bp", model)
+    assert a.read_bytes() == b.read_bytes()
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert a.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
 # --- refusals --------------------------------------------------------------------------
 def _refused(path: Path, match: str) -> str:
     with pytest.raises(ModelFileError, match=match) as info:

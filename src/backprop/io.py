@@ -23,7 +23,7 @@ import io as _io
 import json
 import os
 import re
-import tempfile
+import secrets
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ FORMAT_VERSION = 1
 HEADER = "backprop-model.json"
 CHECKSUM = "checksum.sha256"
 MAX_ENTRY_BYTES = 1 << 32
+MAX_ENTRIES = 10_000
 _KEY = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
 _LOCAL_TRANSFORMERS: dict[str, type] = {}
 _NPY_HEADERS = {(1, 0): np.lib.format.read_array_header_1_0,
@@ -67,7 +68,9 @@ def transformer_registry() -> dict[str, type]:
     """Transformer name -> class: :mod:`backprop.preprocessing` plus registered ones."""
     try:
         from .preprocessing import TRANSFORMERS
-    except ImportError:
+    except ModuleNotFoundError as exc:  # before backprop.preprocessing exists
+        if exc.name != f"{__package__}.preprocessing":
+            raise
         TRANSFORMERS = {}
     return {**TRANSFORMERS, **_LOCAL_TRANSFORMERS}
 
@@ -97,12 +100,16 @@ def save_model(path: str | os.PathLike, model: Model) -> Path:
         entries[array_entry(key)] = buf.getvalue()
     entries[CHECKSUM] = checksum(entries).encode()
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    # os.open with mode 0o666 lets the umask decide the permissions, as for any new file
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
-            with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
+            with zipfile.ZipFile(f, "w") as zf:
                 for name, data in entries.items():
-                    zf.writestr(name, data)
+                    # a fixed timestamp: the same model always gives the same bytes
+                    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                    zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -207,6 +214,8 @@ def _read_entries(path: Path) -> dict[str, bytes]:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
+            if len(infos) > MAX_ENTRIES:
+                raise ModelFileError(f"{path}: {len(infos)} entries in the archive; not a model file")
             names = [i.filename for i in infos]
             if len(set(names)) != len(names):
                 raise ModelFileError(f"{path}: duplicate entries in the archive")
