@@ -13,6 +13,7 @@ import pytest
 from backprop import ConfigError, activations, cli
 from backprop.export import export_model, to_c, to_python
 from backprop.io import save_model
+from conftest import run_cli
 from test_io import make_model
 
 HIDDEN = {"softmax": "tanh"}
@@ -136,8 +137,7 @@ def test_unexportable_preprocessing_is_refused_or_left_out(tmp_path):
         export_model(model, tmp_path / "m.java", "java")
 
 
-def test_cli_export(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(cli, "COMMANDS", ["export"])  # only this command's module
+def test_cli_export(tmp_path, capsys):
     model, X = make_model("multiclass", seed=6)
     path = save_model(tmp_path / "iris.bp", model)
     assert cli.main(["export", str(path), "--format", "python"]) == 0
@@ -153,3 +153,17 @@ def test_cli_export(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("backprop export: error: ") and "not a backprop model file" in err
     assert "\n" not in err
+
+
+def test_cli_export_onnx_in_a_subprocess(tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    model, X = make_model("regression", np.float32, seed=7)
+    model.preprocessing, model.target_transform = [], None  # test classes: unknown in a subprocess
+    save_model(tmp_path / "reg.bp", model)
+    r = run_cli("export", "reg.bp", "--format", "onnx", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    session = ort.InferenceSession(str(tmp_path / "reg.onnx"), providers=["CPUExecutionProvider"])
+    X = X.astype(np.float32)
+    np.testing.assert_allclose(session.run(None, {"X": X})[0], model.predict(X), rtol=1e-6, atol=1e-6)
+    r = run_cli("export", "missing.bp", "--format", "c", cwd=tmp_path)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "missing.bp" in r.stderr
