@@ -39,15 +39,23 @@ class Rprop(ElementwiseOptimizer):
 
     name = "rprop"
     defaults = {"learning_rate": 0.01, "etas": (0.5, 1.2), "step_sizes": (1e-6, 50.0)}
-    ranges = {"learning_rate": OPEN, "etas": OPEN, "step_sizes": NONNEG}
+    ranges = {"learning_rate": OPEN}              # the pairs are checked in _check
 
     def _check(self) -> None:
-        if np.size(self.etas) != 2 or not self.etas[0] < 1.0 < self.etas[1]:
-            raise ConfigError(f"rprop: etas={self.etas!r} must be a pair (eta_minus, eta_plus) "
-                              "with 0 < eta_minus < 1 < eta_plus")
-        if np.size(self.step_sizes) != 2 or not self.step_sizes[0] <= self.step_sizes[1]:
-            raise ConfigError(f"rprop: step_sizes={self.step_sizes!r} must be a pair "
-                              "(step_size_min, step_size_max) with 0 <= min <= max")
+        for key, valid, ok in (
+                ("etas", "(eta_minus, eta_plus) with 0 < eta_minus < 1 < eta_plus",
+                 lambda lo, hi: 0.0 < lo < 1.0 < hi),
+                ("step_sizes", "(step_size_min, step_size_max) with 0 <= min <= max",
+                 lambda lo, hi: 0.0 <= lo <= hi)):
+            value = self.hyperparameters[key]
+            try:
+                lo, hi = (float(v) for v in value)
+                good = ok(lo, hi)
+            except (TypeError, ValueError):
+                good = False
+            if not good:
+                raise ConfigError(f"rprop: {key}={value!r} is out of range; valid: a pair {valid}")
+            setattr(self, key, (lo, hi))
 
     def init(self, params: np.ndarray) -> State:
         return self._state(params, step_size=np.zeros_like(params), prev_grad=np.zeros_like(params))
@@ -85,8 +93,10 @@ class Quickprop(ElementwiseOptimizer):
 
     ``mu`` is the maximum growth factor: a step is at most mu times the
     last one.  One deviation from FANN: the parabola term is clipped to
-    ``mu |dw|`` (Fahlman's stated bound), which changes nothing in the
-    usual case but keeps the step finite when g = g_prev.  FANN also
+    ``mu |dw|`` (Fahlman's stated bound; it changes nothing in the usual
+    case, only when the last step went uphill) and is 0 where g = g_prev
+    (FANN divides by zero there; the next update then starts afresh with a
+    plain gradient step).  FANN also
     divides the learning rate by the number of samples; here the loss's
     ``reduction`` decides.  Defaults are FANN's (its ``quickprop_decay`` is
     -weight_decay).  Meant for full-batch training.
@@ -115,9 +125,9 @@ class Quickprop(ElementwiseOptimizer):
         s *= dw
         biggest = s > 0
         np.subtract(g_prev, g, out=s)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            np.divide(g, s, out=s)
-        np.copyto(s, 0.0, where=np.isnan(s))      # 0/0: no curvature seen, no parabola step
+        flat = s == 0                             # no change in slope: no parabola step
+        np.divide(g, s, out=s, where=~flat)
+        np.copyto(s, 0.0, where=flat)
         np.clip(s, -mu, mu, out=s)
         s *= dw                                   # the parabola's step
         np.multiply(dw, mu, out=s, where=biggest)
