@@ -373,3 +373,15 @@ def test_update_allocates_no_float_array_of_parameter_size(rng, name):
     finally:
         tracemalloc.stop()
     assert peak < 8 * n                                    # boolean masks (n bytes each) only
+
+
+def test_docs_examples_run():
+    import re
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[1] / "docs" / "optimizers.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert blocks
+    for code in blocks:
+        namespace: dict = {}
+        exec(compile(code, "docs/optimizers.md", "exec"), namespace)
+    assert namespace["E"] < 0.05

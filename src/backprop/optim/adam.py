@@ -15,6 +15,8 @@ and ``effective_learning_rate``, the per-weight rate that multiplies
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .base import State, register
@@ -75,7 +77,8 @@ class Adam(ElementwiseOptimizer):
                            effective_learning_rate=np.zeros_like(params),
                            bias_correction1=1.0, bias_correction2=1.0, **extra)
 
-    def update(self, grad, state, params, oracle=None):
+    def update(self, grad: np.ndarray, state: State, params: np.ndarray,
+               oracle: Any = None) -> tuple[np.ndarray, State]:
         state["t"] += 1
         eta, s, rate = state["learning_rate"], state["step"], state["effective_learning_rate"]
         _moments(self._grad(grad, state, params), state, self.beta1, self.beta2)
@@ -135,7 +138,8 @@ class Adamax(ElementwiseOptimizer):
         return self._state(params, m=np.zeros_like(params), u=np.zeros_like(params),
                            effective_learning_rate=np.zeros_like(params), bias_correction1=1.0)
 
-    def update(self, grad, state, params, oracle=None):
+    def update(self, grad: np.ndarray, state: State, params: np.ndarray,
+               oracle: Any = None) -> tuple[np.ndarray, State]:
         state["t"] += 1
         eta, s, m, u = state["learning_rate"], state["step"], state["m"], state["u"]
         rate = state["effective_learning_rate"]
@@ -181,7 +185,8 @@ class NAdam(ElementwiseOptimizer):
                            effective_learning_rate=np.zeros_like(params), mu=0.0, mu_next=0.0,
                            mu_product=1.0, bias_correction2=1.0)
 
-    def update(self, grad, state, params, oracle=None):
+    def update(self, grad: np.ndarray, state: State, params: np.ndarray,
+               oracle: Any = None) -> tuple[np.ndarray, State]:
         state["t"] += 1
         t, b1 = state["t"], self.beta1
         eta, s, rate = state["learning_rate"], state["step"], state["effective_learning_rate"]

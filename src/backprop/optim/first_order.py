@@ -102,7 +102,8 @@ class SGD(ElementwiseOptimizer):
     def init(self, params: np.ndarray) -> State:
         return self._state(params, momentum_buffer=np.zeros_like(params))
 
-    def update(self, grad, state, params, oracle=None):
+    def update(self, grad: np.ndarray, state: State, params: np.ndarray,
+               oracle: Any = None) -> tuple[np.ndarray, State]:
         state["t"] += 1
         eta, a, s = state["learning_rate"], self.momentum, state["step"]
         g = self._grad(grad, state, params)
@@ -167,7 +168,8 @@ class Adagrad(ElementwiseOptimizer):
         return self._state(params, sum_sq=np.full_like(params, self.initial_accumulator_value),
                            effective_learning_rate=np.zeros_like(params))
 
-    def update(self, grad, state, params, oracle=None):
+    def update(self, grad: np.ndarray, state: State, params: np.ndarray,
+               oracle: Any = None) -> tuple[np.ndarray, State]:
         state["t"] += 1
         s, G, rate = state["step"], state["sum_sq"], state["effective_learning_rate"]
         g = self._grad(grad, state, params)
@@ -218,7 +220,8 @@ class RMSprop(ElementwiseOptimizer):
         return self._state(params, v=np.zeros_like(params),
                            effective_learning_rate=np.zeros_like(params), **extra)
 
-    def update(self, grad, state, params, oracle=None):
+    def update(self, grad: np.ndarray, state: State, params: np.ndarray,
+               oracle: Any = None) -> tuple[np.ndarray, State]:
         state["t"] += 1
         eta, rho = state["learning_rate"], self.rho
         s, v, rate = state["step"], state["v"], state["effective_learning_rate"]

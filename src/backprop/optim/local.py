@@ -8,6 +8,8 @@ masks.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._errors import ConfigError
@@ -60,7 +62,8 @@ class Rprop(ElementwiseOptimizer):
     def init(self, params: np.ndarray) -> State:
         return self._state(params, step_size=np.zeros_like(params), prev_grad=np.zeros_like(params))
 
-    def update(self, grad, state, params, oracle=None):
+    def update(self, grad: np.ndarray, state: State, params: np.ndarray,
+               oracle: Any = None) -> tuple[np.ndarray, State]:
         state["t"] += 1
         s, delta, prev = state["step"], state["step_size"], state["prev_grad"]
         (eta_minus, eta_plus), (lo, hi) = self.etas, self.step_sizes
@@ -111,7 +114,8 @@ class Quickprop(ElementwiseOptimizer):
     def init(self, params: np.ndarray) -> State:
         return self._state(params, prev_grad=np.zeros_like(params), prev_step=np.zeros_like(params))
 
-    def update(self, grad, state, params, oracle=None):
+    def update(self, grad: np.ndarray, state: State, params: np.ndarray,
+               oracle: Any = None) -> tuple[np.ndarray, State]:
         state["t"] += 1
         eta, mu, s = state["learning_rate"], self.mu, state["step"]
         dw, g_prev = state["prev_step"], state["prev_grad"]
