@@ -21,6 +21,8 @@ COMMANDS = [
     "demo",
     "export",
     "plot",
+    "compare",
+    "sweep",
 ]
 
 
