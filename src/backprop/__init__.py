@@ -2,9 +2,10 @@
 
 from . import activations, initializers, losses
 from ._errors import BackpropError, ConfigError, DataError
+from .explain import Explanation, explain
 from .network import Layer, Network
 
 __version__ = "0.1.0"
 
-__all__ = ["Network", "Layer", "activations", "losses", "initializers",
+__all__ = ["Network", "Layer", "explain", "Explanation", "activations", "losses", "initializers",
            "BackpropError", "ConfigError", "DataError", "__version__"]
