@@ -226,6 +226,9 @@ def test_wrong_number_of_columns_is_a_data_error(t, rng):
 def test_not_fitted_and_bad_settings():
     with pytest.raises(ConfigError, match="not fitted"):
         StandardScaler().transform(np.ones((2, 2)))
+    for t in (MeanImputer(), ConstantColumnRemover(), Preprocessor([MinMaxScaler()])):
+        with pytest.raises(ConfigError, match="not fitted"):
+            t.inverse_transform(np.ones((2, 2)))
     with pytest.raises(ConfigError, match="low < high"):
         MinMaxScaler((1, 0)).fit(np.ones((2, 2)))
     with pytest.raises(ConfigError, match="must be one of"):
@@ -255,3 +258,13 @@ def test_nan_left_without_imputation_is_named(rng):
 
 def test_subclasses_share_the_base():
     assert all(issubclass(cls, Transformer) for cls in TRANSFORMERS.values())
+
+
+def test_inputs_are_never_modified(rng):
+    X = _data(rng, missing=0.1)
+    before = X.copy()
+    chain = Preprocessor([MeanImputer(add_indicator=True), StandardScaler(), MinMaxScaler()])
+    Z = chain.fit_transform(X)
+    chain.transform(X)
+    chain.inverse_transform(Z)
+    np.testing.assert_array_equal(X, before)

@@ -70,12 +70,16 @@ class Transformer:
                 raise DataError(f"{type(self).__name__}: cannot fit on 0 samples")
             self.n_features_in_ = X.shape[1]
             self.feature_names_in_ = None if names is None else [str(c) for c in names]
-        elif not self.fitted:
-            raise ConfigError(f"this {type(self).__name__} is not fitted yet; call fit first")
-        elif X.shape[1] != self.n_features_in_:
-            raise DataError(f"X has {X.shape[1]} columns, but {type(self).__name__} was fitted "
-                            f"on {self.n_features_in_}")
+        else:
+            self._check_fitted()
+            if X.shape[1] != self.n_features_in_:
+                raise DataError(f"X has {X.shape[1]} columns, but {type(self).__name__} was "
+                                f"fitted on {self.n_features_in_}")
         return X
+
+    def _check_fitted(self) -> None:
+        if not self.fitted:
+            raise ConfigError(f"this {type(self).__name__} is not fitted yet; call fit first")
 
     def _label(self, j: int) -> str:
         names = getattr(self, "feature_names_in_", None)

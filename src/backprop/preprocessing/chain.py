@@ -58,6 +58,7 @@ class Preprocessor(Transformer):
 
     def inverse_transform(self, X: Any) -> np.ndarray:
         """Undo every step in reverse order (see each step for what it can undo)."""
+        self._check_fitted()
         Z = np.asarray(X, dtype=float)
         for step in reversed(self._check_steps()):
             Z = step.inverse_transform(Z)
@@ -109,4 +110,4 @@ class _Named:
         self.a, self.columns = a, columns
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.a if dtype is None else self.a.astype(dtype)
+        return np.array(self.a, dtype=dtype)  # always a copy: steps transform in place

@@ -93,6 +93,7 @@ class MeanImputer(Transformer):
 
     def inverse_transform(self, X: Any) -> np.ndarray:
         """Put ``missing_values`` back where the indicator says; without indicator: unchanged."""
+        self._check_fitted()
         X = np.array(X, dtype=float, copy=True)
         n, m = self.n_features_in_, len(self.indicator_features_)
         if X.ndim != 2 or X.shape[1] != n + m:
@@ -127,6 +128,7 @@ class ConstantColumnRemover(Transformer):
         return self._validate(X)[:, self.keep_]
 
     def inverse_transform(self, X: Any) -> np.ndarray:
+        self._check_fitted()
         X = np.asarray(X, dtype=float)
         if X.ndim != 2 or X.shape[1] != self.keep_.sum():
             raise DataError(f"X must have {self.keep_.sum()} columns, got shape {X.shape}")

@@ -7,7 +7,8 @@ follow the trainer's rules, each with its own generator
 
 1. the validation split (if any) is drawn first from ``rng_k``: one
    ``rng_k.permutation(n)``, the first ceil(fraction n) indices (at least 1,
-   at most n - 1) are held out, both index sets sorted;
+   at most n - 1) are held out, both index sets sorted (the trainer's
+   unstratified split, ``stratify=False``);
 2. every epoch cuts the training set by ``epoch_batches(n, B, rng_k,
    shuffle, drop_last)``; iteration i of every run is computed together,
    with run k's batch gathered as ``X[idx_k]`` into a ``(K, B, n_in)`` array;
