@@ -103,10 +103,16 @@ class BayesianRegularization(_DampedGaussNewton):
               = P - alpha tr((beta J^T J + alpha I)^-1)
         alpha = gamma / (2 E_W),   beta = (N - gamma) / (2 E_D)     (N residuals)
 
-    gamma is the effective number of parameters (0 <= gamma <= P).  Start as
-    trainbr: gamma = P, alpha = P / (2 E_W), beta = (N - P) / (2 E_D) or 1
-    if that is not positive.  With the 1/2 in E_D and E_W, alpha and beta are
-    twice trainbr's (its sums of squares have no 1/2); gamma is the same.
+    gamma is the effective number of parameters (0 <= gamma <= P).  Starts
+    from alpha = 0, beta = 1 (Foresee & Hagan 1997).  As MacKay advises, the
+    re-estimate waits until M = F is nearly minimised for the current alpha,
+    beta (relative decrease of F below ``evidence_tol``), or at the latest
+    every ``evidence_every`` updates; re-estimating after every step (as
+    trainbr does) collapses small nets to theta = 0 from a poor early fit.
+    With the 1/2 in E_D and E_W, alpha and beta are twice trainbr's (its sums
+    of squares have no 1/2); gamma is the same.  Needs N > gamma residuals to
+    estimate beta: a problem with as many residuals as parameters is
+    degenerate.
     State: ``gamma``, ``alpha``, ``beta``, ``mu``, ``stopped``.
     """
 
