@@ -3,8 +3,10 @@
 from . import activations, initializers, losses
 from ._errors import BackpropError, ConfigError, DataError
 from .network import Layer, Network
+from .training import ConvergenceWarning, History, Trainer, TrainingDiverged, fit
 
 __version__ = "0.1.0"
 
 __all__ = ["Network", "Layer", "activations", "losses", "initializers",
-           "BackpropError", "ConfigError", "DataError", "__version__"]
+           "BackpropError", "ConfigError", "DataError", "__version__",
+           "fit", "Trainer", "History", "ConvergenceWarning", "TrainingDiverged"]
