@@ -146,6 +146,15 @@ class Trainer:
             wd = np.zeros_like(net.params)
             for W, _ in net.unflatten(wd):
                 W[...] = self.weight_decay
+        if run.epoch == 0 and run.order is None and not hist.loss:  # the initial weights: epoch 0
+            loss0 = net.loss(data.X, data.T, self.loss, self.reduction, data.w)
+            if wd is not None:
+                loss0 += 0.5 * float(np.dot(net.params * wd, net.params))
+            run.best_train = loss0
+            run.best_loss = loss0 if data.Xv is None else net.loss(data.Xv, data.Tv, self.loss,
+                                                                   self.reduction, data.wv)
+            hist.best_loss = run.best_loss
+        self._scale = max(baseline_loss(data, self.loss, self.reduction), 1e-300)
         cbs = self._callbacks
         event = TrainingEvent(self, net, hist, run.opt_state)
         event.epoch, event.iteration = run.epoch, run.iteration
@@ -237,6 +246,7 @@ class Trainer:
             if hist.loss:
                 bar.close(run.epoch, hist.loss[-1], hist.val_loss[-1])
         hist.stop_reason = stop or "max_epochs"
+        hist.n_iterations = run.iteration
         self._finish(run, data, final)
         event.history = hist
         for cb in cbs:
@@ -254,7 +264,7 @@ class Trainer:
         run.epoch += 1
         params_ok = math.isfinite(float(net.params @ net.params))
         diverged = diverged or not math.isfinite(loss) or not params_ok or (
-            math.isfinite(run.best_train) and loss > EXPLODE_FACTOR * max(run.best_train, 1e-300))
+            loss > EXPLODE_FACTOR * max(run.best_train, self._scale))
         val_loss = metric = val_metric = None
         if not diverged:
             if data.Xv is not None:
@@ -297,8 +307,7 @@ class Trainer:
             net.params[...] = run.best_params
             warn(hist.diagnosis, TrainingDiverged)
             return
-        if (self.early_stopping and self.restore_best and final and hist.stop_reason != "interrupted"
-                and run.best_epoch > 0):
+        if self.early_stopping and self.restore_best and final and hist.stop_reason != "interrupted":
             net.params[...] = run.best_params
         if final and hist.stop_reason == "max_epochs":
             kind = stall_kind(hist.loss, baseline_loss(data, self.loss, self.reduction))
