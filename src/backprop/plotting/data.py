@@ -73,9 +73,11 @@ def history_arrays(history: Any) -> dict[str, np.ndarray]:
         if values is None or np.ndim(values) != 1:
             continue
         try:
-            out[str(key)] = np.asarray(values, dtype=float)
+            arr = np.array([np.nan if v is None else v for v in values], dtype=float)
         except (TypeError, ValueError):
             continue
+        if arr.size and not np.all(np.isnan(arr)):     # a column never filled (no validation set)
+            out[str(key)] = arr
     out.pop("epoch", None)
     if not out:
         raise DataError("the history holds no per-epoch series")

@@ -65,7 +65,7 @@ def learning_curves(history: Any, title: str = "Learning curves"):
     ep = h["epoch"]
     lr_keys = [k for k in h if "learning_rate" in k or k == "lr"]
     losses = [k for k in h if "loss" in k]
-    metrics = [k for k in h if k not in ("epoch", *lr_keys, *losses)
+    metrics = [k for k in h if k not in ("epoch", "iterations", "time", *lr_keys, *losses)
                and np.ndim(h[k]) == 1 and len(h[k]) == len(ep)]
     panels = [p for p in (losses, metrics, lr_keys) if p]
     fig = _figure(4.2 * len(panels), 3.2)
