@@ -161,16 +161,24 @@ def trajectory(optimizer: Any, grad: Callable[[np.ndarray], np.ndarray], w0: Seq
     """Path of ``optimizer`` (a name or an :class:`~backprop.optim.Optimizer`) from ``w0``.
 
     The loop is the optimizer contract: ``step, state = opt.update(grad(w),
-    state, w); w += step``.  Returns ``points`` (n_steps + 1, dim) and,
+    state, w, oracle); w += step``; methods that need an oracle (line
+    searches, curvature) get a :class:`~backprop.optim.oracle.FunctionOracle`
+    of ``loss`` and ``grad``.  Returns ``points`` (n_steps + 1, dim) and,
     with ``loss``, the loss at each point.
     """
     from .. import optim
     opt = optim.get(optimizer, **hyperparameters)
+    oracle = None
+    if opt.needs_oracle:
+        if loss is None:
+            raise ConfigError(f"optimizer {opt.name!r} needs the loss function as well as the gradient")
+        from ..optim.oracle import FunctionOracle
+        oracle = FunctionOracle(loss, grad)
     w = np.array(w0, dtype=float)
     state = opt.init(w)
     points = [w.copy()]
     for _ in range(n_steps):
-        step, state = opt.update(grad(w), state, w)
+        step, state = opt.update(grad(w), state, w, oracle)
         w += step
         points.append(w.copy())
     pts = np.array(points)
