@@ -221,7 +221,8 @@ with the book (`docs/compare.md` explains the thresholds). A short run:
     cmp = ("backprop compare --tasks xor,regression --optimizers SGD,Momentum,Adagrad,RMSprop,Adam "
            "--seeds 3 --search-seeds 1 --lr-grid 0.01,0.1,1 --epochs 60 --jobs 1 --no-plots"
            if quick else
-           "backprop compare --tasks xor,breast-cancer,regression --optimizers all --seeds 10 "
+           "backprop compare --tasks xor,breast-cancer,regression --optimizers SGD,Momentum,Nesterov,"
+           "Adagrad,RMSprop,Adam,Nadam,AdaMax --seeds 10 "
            "--search-seeds 2 --no-plots")
     table = p.run(cmp, show="")
     overall = table[table.index("### overall"):]
