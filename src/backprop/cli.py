@@ -19,6 +19,7 @@ from ._errors import BackpropError
 COMMANDS = [
     "explain",
     "demo",
+    "describe",
 ]
 
 

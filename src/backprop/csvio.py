@@ -67,6 +67,11 @@ class CSVTable:
     missing: tuple[str, ...] = MISSING
     path: str = ""
 
+    def __repr__(self) -> str:
+        target = f", target {self.target!r}" if self.target is not None else ""
+        return (f"CSVTable({self.path!r}: {self.n_rows} rows x {len(self.feature_names)} features"
+                f"{target}, {self.n_missing} missing)")
+
     @property
     def n_rows(self) -> int:
         return int(self.X.shape[0])
