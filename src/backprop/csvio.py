@@ -115,7 +115,7 @@ def _shorten(names: Sequence[str], n: int = 20) -> str:
 
 
 def _names_from_header(row: Row, where: str) -> list[str]:
-    names = [c or f"x{j + 1}" for j, c in enumerate(row[1])]
+    names = [c.strip() or f"x{j + 1}" for j, c in enumerate(row[1])]
     _check_unique(names, where)
     return names
 
@@ -190,12 +190,24 @@ def _build(body: list[Row], names: list[str], target: str | None,
     """Columns -> CSVTable.  ``categories=None`` means learn categories of every text column."""
     missing_set = frozenset(str(m).strip().lower() for m in missing)
     lines = [n for n, _ in body]
-    cols = list(zip(*(f for _, f in body)))
+    try:                                      # fast path: every cell a number
+        whole = np.array([f for _, f in body], dtype=np.float64)
+    except (ValueError, TypeError, OverflowError):
+        whole = None
+    cols = list(zip(*(f for _, f in body))) if whole is None or target or categories else None
     unknown = [c for c in (categories or {}) if c not in names]
     if unknown:
         raise DataError(f"{where}: one-hot column {unknown[0]!r} not found; available: {_shorten(names)}")
     blocks, feature_names, learned, y, classes = [], [], {}, None, None
     for j, name in enumerate(names):
+        if cols is None:                      # all numbers, no target, nothing to encode
+            values = whole[:, j]
+            if np.isinf(values).any():
+                bad = int(np.flatnonzero(np.isinf(values))[0])
+                raise DataError(f"{where}: column {name!r} has an infinite value on line {lines[bad]}")
+            blocks.append(values[:, None])
+            feature_names.append(name)
+            continue
         cells = cols[j]
         if name == target:
             y, classes = _target(cells, lines, name, missing_set, where)
@@ -203,16 +215,17 @@ def _build(body: list[Row], names: list[str], target: str | None,
         if categories is not None and name in categories:
             block, cats = _one_hot(cells, lines, name, missing_set, categories[name], where)
         else:
-            values, bad = parse_numbers(cells, missing_set)
+            values, bad = parse_numbers(cells, missing_set) if whole is None else (whole[:, j], -1)
+            if whole is not None and np.isinf(values).any():
+                values, bad = None, int(np.flatnonzero(np.isinf(values))[0])
             if values is not None:
                 blocks.append(values[:, None])
                 feature_names.append(name)
                 continue
-            if cells[bad].lower().lstrip("+-") in ("inf", "infinity"):
-                raise DataError(f"{where}: column {name!r} has an infinite value {cells[bad]!r} on "
-                                f"line {lines[bad]}")
+            if cells[bad].strip().lower().lstrip("+-") in ("inf", "infinity"):
+                raise DataError(f"{where}: column {name!r} has an infinite value on line {lines[bad]}")
             if categories is not None:
-                raise DataError(f"{where}: column {name!r} is not numeric: {cells[bad]!r} on line "
+                raise DataError(f"{where}: column {name!r} is not numeric: {cells[bad].strip()!r} on line "
                                 f"{lines[bad]}; encode text columns with one_hot=True (--one-hot)")
             block, cats = _one_hot(cells, lines, name, missing_set, None, where)
         blocks.append(block)
@@ -223,6 +236,7 @@ def _build(body: list[Row], names: list[str], target: str | None,
 
 
 def _target(cells, lines, name, missing_set, where):
+    cells = [c.strip() for c in cells]
     for i, c in enumerate(cells):
         if c.lower() in missing_set:
             raise DataError(f"{where}: target column {name!r} has a missing value on line {lines[i]}")
@@ -234,6 +248,7 @@ def _target(cells, lines, name, missing_set, where):
 
 
 def _one_hot(cells, lines, name, missing_set, known, where):
+    cells = [c.strip() for c in cells]
     is_missing = np.array([c.lower() in missing_set for c in cells], dtype=bool)
     cats = sorted({c for c, m in zip(cells, is_missing) if not m}) if known is None else list(known)
     index = {c: k for k, c in enumerate(cats)}
