@@ -21,13 +21,14 @@ then ``os.replace``; a failure leaves no half-written output.
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 import numpy as np
 
-from ._csv_detect import (Row, detect_header, normalize_delimiter, parse_numbers, read_text,
-                          split_rows)
+from ._csv_detect import (Row, detect_header, is_number, normalize_delimiter, parse_numbers,
+                          read_text, split_rows)
 from ._csv_write import write_csv
 from ._errors import ConfigError, DataError
 
@@ -226,6 +227,11 @@ def _build(body: list[Row], names: list[str], target: str | None,
                 raise DataError(f"{where}: column {name!r} is not numeric: {cells[bad].strip()!r} on line "
                                 f"{lines[bad]}; encode text columns with one_hot=True (--one-hot)")
             block, cats = _one_hot(cells, lines, name, missing_set, None, where)
+            numeric = sum(is_number(c, missing_set) for c in cells)
+            if numeric > len(cells) / 2:
+                warnings.warn(f"{where}: column {name!r} is mostly numbers but has text "
+                              f"{cells[bad].strip()!r} on line {lines[bad]}; one-hot encoding it "
+                              f"into {len(cats)} columns", UserWarning, stacklevel=3)
         blocks.append(block)
         learned[name] = cats
         feature_names.extend(f"{name}={c}" for c in cats)
