@@ -212,6 +212,7 @@ CLI_CASES = [
     ("trajectories", "--steps", "10", "--optimizers", "gd"),
     ("bias-correction", "--iterations", "20"),
     ("decision-boundary", "--epochs", "50"),
+    ("decision-boundary", "--dataset", "circles", "--epochs", "30", "--hidden", "4"),
     ("momentum-gain", "--momentum", "0.5,0.9", "--iterations", "30"),
 ]
 
