@@ -35,7 +35,7 @@ from .driver import arc_curvature, pure_pursuit
 from .road import Road
 
 __all__ = ["perturb_poses", "corrected_curvature", "oracle_curvature", "warp_views", "Augmenter",
-           "PRESETS", "MODES", "LABELS"]
+           "mirror_patterns", "PRESETS", "MODES", "LABELS"]
 
 MODES = ("rerender", "warp")
 LABELS = ("pomerleau", "oracle")
@@ -113,11 +113,18 @@ class Augmenter:
         How their steering is labelled.
     lookahead : float
         Look-ahead distance of the label's pure pursuit, metres.
+    kappa_max : float
+        Labels are clipped to +-kappa_max.
+    mirror : bool
+        Mirror each pattern (real or synthetic) with probability 1/2: the
+        retina's columns reversed and the curvature negated, which is exactly
+        the view of the mirrored road, so the training data become left-right
+        symmetric whatever mix of curves the training course has.
     """
 
     def __init__(self, n_views: int = 14, max_shift: float = 1.0, max_rotation_deg: float = 10.0,
                  mode: str = "rerender", labels: str = "pomerleau", lookahead: float = 10.0,
-                 kappa_max: float = 1 / 20):
+                 kappa_max: float = 1 / 20, mirror: bool = False):
         check_range("n_views", n_views, 0, None)
         check_range("max_shift", max_shift, 0.0, None)
         check_range("max_rotation_deg", max_rotation_deg, 0.0, 90.0)
@@ -126,6 +133,7 @@ class Augmenter:
         self.n_views, self.max_shift = int(n_views), float(max_shift)
         self.max_rotation = np.deg2rad(max_rotation_deg)
         self.mode, self.labels, self.lookahead, self.kappa_max = mode, labels, lookahead, kappa_max
+        self.mirror = bool(mirror)
 
     def sample(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Draw ``n_views`` perturbations (dy, dpsi)."""
@@ -145,5 +153,15 @@ class Augmenter:
             kappas = corrected_curvature(kappa_d, dy, dpsi, self.lookahead)
         else:
             kappas = oracle_curvature(road, pose, s, dy, dpsi, self.lookahead)
-        kappas = np.clip(kappas, -self.kappa_max, self.kappa_max)
-        return images, np.concatenate([[kappa_d], kappas])
+        kappas = np.concatenate([[kappa_d], np.clip(kappas, -self.kappa_max, self.kappa_max)])
+        if self.mirror:
+            images, kappas = mirror_patterns(images, kappas, rng.random(kappas.size) < 0.5)
+        return images, kappas
+
+
+def mirror_patterns(images: np.ndarray, kappas: np.ndarray, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mirror the chosen patterns: retina columns reversed, curvature negated (a mirrored world)."""
+    images, kappas = images.copy(), kappas.copy()
+    images[which] = images[which][:, :, ::-1]
+    kappas[which] = -kappas[which]
+    return images, kappas

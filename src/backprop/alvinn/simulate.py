@@ -65,8 +65,10 @@ class AlvinnConfig:
     max_rotation_deg: float = 10.0
     augment_mode: str = "rerender"
     labels: str = "pomerleau"
+    mirror: bool = False
     # training
     buffer_size: int = 200
+    sample_every: int = 1
     policy: str = "balance"
     learning_rate: float = 0.3
     momentum: float = 0.9
@@ -208,7 +210,7 @@ def train_on_the_fly(config: AlvinnConfig,
                            random_state=np.random.default_rng([config.seed, 2]))
     augmenter = Augmenter(config.n_views if config.augmentation else 0, config.max_shift,
                           config.max_rotation_deg, config.augment_mode, config.labels,
-                          config.lookahead, config.kappa_max)
+                          config.lookahead, config.kappa_max, config.mirror)
     memory = ReplayMemory(config.buffer_size, net.n_inputs, net.n_outputs, config.policy,
                           random_state=np.random.default_rng([config.seed, 3]))
     opt = optim.get("sgd", learning_rate=config.learning_rate, momentum=config.momentum)
@@ -220,8 +222,9 @@ def train_on_the_fly(config: AlvinnConfig,
     pose, s = road.pose_at(0.0), 0.0
     for frame in range(config.frames):
         kappa_d = teacher(road, pose, s)
-        images, kappas = augmenter(camera, road, pose, s, kappa_d, rng)
-        memory.add(driver.inputs(images), code.encode(kappas), key=kappas)
+        if frame % config.sample_every == 0:
+            images, kappas = augmenter(camera, road, pose, s, kappa_d, rng)
+            memory.add(driver.inputs(images), code.encode(kappas), key=kappas)
         E, state = train_pass(net, opt, state, memory.batches(config.batch_size), config.loss, grad)
         session.losses.append(E / len(memory))
         pose = vehicle.step(pose, kappa_d)
