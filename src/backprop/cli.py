@@ -19,6 +19,8 @@ from ._errors import BackpropError
 COMMANDS = [
     "explain",
     "demo",
+    "export",
+    "describe",
 ]
 
 

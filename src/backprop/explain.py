@@ -1,0 +1,276 @@
+"""Explain mode: one forward and backward pass for one sample, every term named.
+
+For the lecture's 2-2-1 network the terms carry the lecture's names::
+
+    u_j = b_j + w_j1 x1 + w_j2 x2,  y_j = g(u_j),  s = c + v1 y1 + v2 y2,  z = g(s)
+    dE/dv_j  = dE/dz * dz/ds * ds/dv_j                              (ds/dv_j = y_j)
+    dE/dw_jk = dE/dz * dz/ds * ds/dy_j * dy_j/du_j * du_j/dw_jk     (ds/dy_j = v_j, du_j/dw_jk = x_k)
+
+Each gradient is shown as the product of its chain, beside the value
+backpropagation computed for the whole network and a central finite
+difference.  Any other network is explained layer by layer: pre-activations
+u, outputs y, deltas dE/du, and every dE/dW, dE/db.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import losses
+from ._errors import ConfigError
+from .network import Network
+
+__all__ = ["explain", "Explanation"]
+
+
+@dataclass
+class Term:
+    """A named number: a forward value or a local partial derivative."""
+
+    name: str
+    value: float
+    formula: str = ""
+
+
+@dataclass
+class Gradient:
+    """dE/d(parameter): its chain of factors, their product, backprop and finite difference."""
+
+    name: str
+    chain: list[Term]
+    product: float
+    backprop: float
+    finite_difference: float
+
+
+@dataclass
+class Explanation:
+    """Everything one forward/backward pass computes, by name (see :func:`explain`)."""
+
+    architecture: list[int]
+    activations: list[str]
+    loss: str
+    x: list[float]
+    t: list[float]
+    E: float
+    forward: list[Term] = field(default_factory=list)
+    local: list[Term] = field(default_factory=list)
+    gradients: list[Gradient] = field(default_factory=list)
+    lecture_names: bool = False
+
+    def __getitem__(self, name: str) -> float:
+        """Look up any forward value, local derivative or gradient by its name."""
+        for term in (*self.forward, *self.local):
+            if term.name == name:
+                return term.value
+        for g in self.gradients:
+            if g.name == name:
+                return g.backprop
+        raise KeyError(name)
+
+    def max_fd_error(self) -> float:
+        """Largest |backprop - finite difference| over all parameters."""
+        return max(abs(g.backprop - g.finite_difference) for g in self.gradients)
+
+    def to_dict(self) -> dict:
+        def term(t: Term) -> dict:
+            return {"value": t.value, "formula": t.formula} if t.formula else {"value": t.value}
+        return {
+            "architecture": self.architecture, "activations": self.activations, "loss": self.loss,
+            "x": self.x, "t": self.t, "E": self.E,
+            "forward": {t.name: term(t) for t in self.forward},
+            "local_derivatives": {t.name: term(t) for t in self.local},
+            "gradients": {g.name: {"chain": [c.name for c in g.chain],
+                                   "factors": [c.value for c in g.chain],
+                                   "product": g.product, "backprop": g.backprop,
+                                   "finite_difference": g.finite_difference}
+                          for g in self.gradients},
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def __str__(self) -> str:
+        w = max(len(t.name) for t in (*self.forward, *self.local))
+        lines = [f"Network {'-'.join(map(str, self.architecture))}, activations "
+                 f"{', '.join(self.activations)}, loss {self.loss}",
+                 f"x = {_fmt_list(self.x)}   t = {_fmt_list(self.t)}", "", "Forward pass"]
+        lines += [f"  {t.name:<{w}} = {t.value: .6f}   {t.formula}" for t in self.forward]
+        lines += ["", "Local derivatives"]
+        lines += [f"  {t.name:<{w}} = {t.value: .6f}   {t.formula}" for t in self.local]
+        lines += ["", "Chain rule: gradient = product of its chain     backprop    finite diff."]
+        for g in self.gradients:
+            if len(g.chain) > 1:
+                lines.append(f"  {g.name} = {' * '.join(c.name for c in g.chain)}")
+                lines.append(f"  {'':<{len(g.name)}} = {' * '.join(f'({c.value:.6g})' for c in g.chain)}")
+            lines.append(f"  {'':<{len(g.name)}} = {g.product: .8f}   {g.backprop: .8f}   "
+                         f"{g.finite_difference: .8f}" if len(g.chain) > 1 else
+                         f"  {g.name} = {g.product: .8f}   {g.backprop: .8f}   {g.finite_difference: .8f}")
+        lines += ["", f"max |backprop - finite difference| = {self.max_fd_error():.2e}"]
+        return "\n".join(lines)
+
+
+def _fmt_list(v: list[float]) -> str:
+    return "(" + ", ".join(f"{a:g}" for a in v) + ")"
+
+
+def explain(net: Network, x, t, loss: str = "squared_error", eps: float = 1e-6) -> Explanation:
+    """One sample's forward and backward pass with every term named and valued.
+
+    Parameters
+    ----------
+    net : Network
+    x, t : array-like
+        One input pattern (``n_inputs`` values) and its target (``n_outputs`` values).
+    loss : str
+        Loss name (see :mod:`backprop.losses`); E is for this one sample.
+    eps : float
+        Step of the central finite differences shown beside each gradient.
+    """
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
+    t = np.asarray(t, dtype=np.float64).reshape(-1)
+    if x.size != net.n_inputs:
+        raise ConfigError(f"x has {x.size} values; the network has {net.n_inputs} inputs")
+    if t.size != net.n_outputs:
+        raise ConfigError(f"t has {t.size} values; the network has {net.n_outputs} outputs")
+    ref = net if net.dtype == np.float64 else _as_float64(net)
+    X, T = x[None, :], t[None, :]
+    E, grad = ref.loss_and_grad(X, T, loss=loss, reduction="sum")
+    fd = _finite_differences(ref, X, T, loss, eps)
+    us, ys = ref.forward_trace(X)
+    us, ys = [u[0] for u in us], [y[0] for y in ys]
+    lossf = losses.get(loss)
+    dEdz = lossf.dz(ys[-1][None, :], T)[0]
+    exp = Explanation(list(net.layer_sizes), net.activations, lossf.name, x.tolist(), t.tolist(), E,
+                      lecture_names=_is_lecture_net(net))
+    if exp.lecture_names:
+        _fill_lecture(exp, ref, x, t, us, ys, dEdz, grad, fd)
+    else:
+        _fill_general(exp, ref, x, us, ys, dEdz, grad, fd, lossf)
+    return exp
+
+
+def _as_float64(net: Network) -> Network:
+    state = net.__getstate__()
+    state["dtype"] = "<f8"
+    new = object.__new__(Network)
+    new.__setstate__(state)
+    return new
+
+
+def _finite_differences(net: Network, X, T, loss, eps) -> np.ndarray:
+    probe = net.copy()
+    out = np.empty(net.n_params)
+    for i in range(net.n_params):
+        probe.params[i] = net.params[i] + eps
+        up = probe.loss(X, T, loss)
+        probe.params[i] = net.params[i] - eps
+        down = probe.loss(X, T, loss)
+        probe.params[i] = net.params[i]
+        out[i] = (up - down) / (2 * eps)
+    return out
+
+
+def _is_lecture_net(net: Network) -> bool:
+    return tuple(net.layer_sizes) == (2, 2, 1) and all(
+        net.layers[i].activation.elementwise for i in range(2))
+
+
+def _rename(formula: str, old: str, new: str) -> str:
+    return re.sub(rf"\b{old}\b", new, formula)
+
+
+def _gprime(act, y: np.ndarray) -> np.ndarray:
+    return act.deriv(y[None, :])[0]
+
+
+def _fill_lecture(exp, net, x, t, us, ys, dEdz, grad, fd) -> None:
+    (W, b), (V, c) = net.unflatten(net.params)
+    hidden, output = net.layers[0].activation, net.layers[1].activation
+    u, y, s, z = us[0], ys[0], us[1][0], ys[1][0]
+    exp.forward = [Term("x1", x[0]), Term("x2", x[1]), Term("t", t[0])]
+    for j in (0, 1):
+        exp.forward.append(Term(f"u{j+1}", u[j], f"b{j+1} + w{j+1}1 x1 + w{j+1}2 x2"))
+    for j in (0, 1):
+        exp.forward.append(Term(f"y{j+1}", y[j], f"g(u{j+1}) = " + _rename(hidden.formula, "s", f"u{j+1}")))
+    exp.forward += [Term("s", s, "c + v1 y1 + v2 y2"),
+                    Term("z", z, f"g(s) = {output.formula}"),
+                    Term("E", exp.E, losses.get(exp.loss).formula)]
+    dzds = _gprime(output, ys[1])[0]
+    gu = _gprime(hidden, y)
+    L = {"dE/dz": Term("dE/dz", dEdz[0], losses.get(exp.loss).dz_formula),
+         "dz/ds": Term("dz/ds", dzds, f"g'(s) = {output.deriv_formula}")}
+    for j in (1, 2):
+        L[f"ds/dv{j}"] = Term(f"ds/dv{j}", y[j - 1], f"y{j}")
+    L["ds/dc"] = Term("ds/dc", 1.0, "1")
+    for j in (1, 2):
+        L[f"ds/dy{j}"] = Term(f"ds/dy{j}", V[0, j - 1], f"v{j}")
+    for j in (1, 2):
+        L[f"dy{j}/du{j}"] = Term(f"dy{j}/du{j}", gu[j - 1],
+                                 f"g'(u{j}) = " + _rename(hidden.deriv_formula, "z", f"y{j}"))
+    for j in (1, 2):
+        for k in (1, 2):
+            L[f"du{j}/dw{j}{k}"] = Term(f"du{j}/dw{j}{k}", x[k - 1], f"x{k}")
+        L[f"du{j}/db{j}"] = Term(f"du{j}/db{j}", 1.0, "1")
+    exp.local = list(L.values())
+    # flat layout: w11 w12 w21 w22 b1 b2 v1 v2 c
+    top = [L["dE/dz"], L["dz/ds"]]
+    chains = {}
+    for j in (1, 2):
+        for k in (1, 2):
+            chains[f"dE/dw{j}{k}"] = top + [L[f"ds/dy{j}"], L[f"dy{j}/du{j}"], L[f"du{j}/dw{j}{k}"]]
+    for j in (1, 2):
+        chains[f"dE/db{j}"] = top + [L[f"ds/dy{j}"], L[f"dy{j}/du{j}"], L[f"du{j}/db{j}"]]
+    for j in (1, 2):
+        chains[f"dE/dv{j}"] = top + [L[f"ds/dv{j}"]]
+    chains["dE/dc"] = top + [L["ds/dc"]]
+    for i, (name, chain) in enumerate(chains.items()):
+        exp.gradients.append(Gradient(name, chain, float(np.prod([c.value for c in chain])) + 0.0,
+                                      float(grad[i]), float(fd[i])))
+    # dE/ds as the lecture's shared factor
+    exp.local.insert(2, Term("dE/ds", dEdz[0] * dzds, "dE/dz * dz/ds"))
+
+
+def _fill_general(exp, net, x, us, ys, dEdz, grad, fd, lossf) -> None:
+    n_layers = len(net.layers)
+    for k, v in enumerate(x):
+        exp.forward.append(Term(f"x[{k+1}]", v))
+    for l in range(n_layers):
+        for j in range(us[l].size):
+            exp.forward.append(Term(f"u[{l+1}][{j+1}]", us[l][j],
+                                    f"b[{l+1}][{j+1}] + sum_k W[{l+1}][{j+1},k] y[{l}][k]"))
+            exp.forward.append(Term(f"y[{l+1}][{j+1}]", ys[l][j],
+                                    f"{net.layers[l].activation.name}(u[{l+1}][{j+1}])"))
+    exp.forward.append(Term("E", exp.E, lossf.formula))
+    # deltas dE/du, layer by layer from the output back
+    deltas = [None] * n_layers
+    out_act = net.layers[-1].activation
+    deltas[-1] = out_act.backward(ys[-1][None, :], dEdz[None, :], np.empty((1, ys[-1].size)))[0]
+    for l in range(n_layers - 2, -1, -1):
+        dy = net.layers[l + 1].W.T @ deltas[l + 1]
+        deltas[l] = dy * _gprime(net.layers[l].activation, ys[l])
+    for j, v in enumerate(dEdz):
+        exp.local.append(Term(f"dE/dz[{j+1}]", v, lossf.dz_formula))
+    for l in range(n_layers):
+        for j, v in enumerate(deltas[l]):
+            rule = "g'(s) dE/dz" if l == n_layers - 1 else f"g'(u) sum_i W[{l+2}][i,{j+1}] delta[{l+2}][i]"
+            exp.local.append(Term(f"delta[{l+1}][{j+1}]", v, rule))
+    inputs = [x] + ys[:-1]
+    i = 0
+    for l, (W, b) in enumerate(net.unflatten(net.params)):
+        for j in range(W.shape[0]):
+            for k in range(W.shape[1]):
+                chain = [Term(f"delta[{l+1}][{j+1}]", deltas[l][j]),
+                         Term(f"y[{l}][{k+1}]" if l else f"x[{k+1}]", inputs[l][k])]
+                exp.gradients.append(Gradient(f"dE/dW[{l+1}][{j+1},{k+1}]", chain,
+                                              chain[0].value * chain[1].value + 0.0, float(grad[i]), float(fd[i])))
+                i += 1
+        for j in range(W.shape[0]):
+            chain = [Term(f"delta[{l+1}][{j+1}]", deltas[l][j])]
+            exp.gradients.append(Gradient(f"dE/db[{l+1}][{j+1}]", chain, deltas[l][j],
+                                          float(grad[i]), float(fd[i])))
+            i += 1
