@@ -65,10 +65,10 @@ class AlvinnConfig:
     max_rotation_deg: float = 10.0
     augment_mode: str = "rerender"
     labels: str = "pomerleau"
-    mirror: bool = False
+    mirror: bool = True
     # training
     buffer_size: int = 200
-    sample_every: int = 1
+    sample_every: int = 10
     policy: str = "balance"
     learning_rate: float = 0.3
     momentum: float = 0.9
@@ -210,7 +210,7 @@ def train_on_the_fly(config: AlvinnConfig,
                            random_state=np.random.default_rng([config.seed, 2]))
     augmenter = Augmenter(config.n_views if config.augmentation else 0, config.max_shift,
                           config.max_rotation_deg, config.augment_mode, config.labels,
-                          config.lookahead, config.kappa_max, config.mirror)
+                          config.lookahead, config.kappa_max, config.mirror and config.augmentation)
     memory = ReplayMemory(config.buffer_size, net.n_inputs, net.n_outputs, config.policy,
                           random_state=np.random.default_rng([config.seed, 3]))
     opt = optim.get("sgd", learning_rate=config.learning_rate, momentum=config.momentum)
