@@ -129,14 +129,14 @@ def save_pictures(session, results: dict, out: Path, length: float) -> list[Path
     for course, res in results.items():
         road = test_road(course, length)
         n = int(np.searchsorted(road.s, length + 20))
-        fig, ax = plt.subplots(figsize=(7, 7))
+        fig, (ax, ax_e) = plt.subplots(2, 1, figsize=(7, 9), gridspec_kw={"height_ratios": [3, 1]})
         for side in (-1, 1):
             ax.plot(road.x[:n] - side * road.half_width * np.sin(road.psi[:n]),
                     road.y[:n] + side * road.half_width * np.cos(road.psi[:n]), color="0.4", lw=0.8)
         ax.plot(road.x[:n], road.y[:n], color="0.7", lw=0.5, ls="--")
-        p, e = res["path"], np.abs(res["offsets"])
-        sc = ax.scatter(p[:, 0], p[:, 1], c=e, s=2, cmap="viridis", vmin=0, vmax=2)
-        hit = e > session.config.intervention_offset
+        p, e = res["path"], res["offsets"]
+        sc = ax.scatter(p[:, 0], p[:, 1], c=np.abs(e), s=2, cmap="viridis", vmin=0, vmax=2)
+        hit = np.abs(e) > session.config.intervention_offset
         ax.scatter(p[hit, 0], p[hit, 1], marker="x", color="red", s=40, label="intervention")
         fig.colorbar(sc, ax=ax, label="|lateral offset| (m)", shrink=0.7)
         ax.set_aspect("equal")
@@ -144,6 +144,12 @@ def save_pictures(session, results: dict, out: Path, length: float) -> list[Path
                      f"{res['metrics']['mean_abs_offset']:.2f} m, {int(hit.sum())} interventions")
         if hit.any():
             ax.legend(loc="best")
+        dist = np.arange(1, e.size + 1) * session.config.speed * session.config.dt
+        ax_e.plot(dist, e, lw=0.8)
+        for y, style in [(0, "-"), (1, ":"), (-1, ":"), (2, "--"), (-2, "--")]:
+            ax_e.axhline(y, color="0.6", lw=0.6, ls=style)
+        ax_e.set_xlabel("distance driven (m)")
+        ax_e.set_ylabel("lateral offset (m, left +)")
         paths.append(_save(fig, out / f"path_{course}.png", plt))
     return paths
 
