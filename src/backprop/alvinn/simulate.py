@@ -1,9 +1,10 @@
 """On-the-fly training from a demonstration driver, and closed-loop evaluation.
 
-Training (Pomerleau 1991): the demonstrator drives a training course; each
-real frame gives 1 + n_views patterns (the live retina and its shifted /
-rotated views with corrected steering), which enter a 200-pattern replay
-memory; after every frame the network trains one epoch over the memory
+Training (Pomerleau 1991): the demonstrator drives a training course; every
+``sample_every`` frames (10: once a second) the live frame gives 1 + n_views
+patterns (the live retina and its shifted / rotated views with corrected
+steering, each mirrored with probability 1/2), which enter a 200-pattern
+replay memory; after every frame the network trains one epoch over the memory
 (mini-batches of 10, SGD with momentum 0.9, squared error on the Gaussian
 hump).  Learning rates are scaled by fan-in, eta_l = eta / n_in(l) for the
 weights and biases of layer l (eta / 960 and eta / 4 for 960-4-30):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._errors import ConfigError
 from ..alvinn import AlvinnConfig, drive, test_road, train_on_the_fly
 from ..cli import parse_list
 
@@ -81,7 +82,10 @@ def run(args: argparse.Namespace) -> int:
 
 def save_pictures(session, results: dict, out: Path, length: float) -> list[Path]:
     """retina.png, hidden_weights.png and path_<course>.png in ``out``."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise ConfigError("--out needs matplotlib: pip install 'backprop-mlp[plot]'") from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
