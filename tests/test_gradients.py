@@ -74,14 +74,19 @@ def test_gradient_matches_finite_differences(seed, widths, n_in, n_out, hidden, 
 def test_float32_gradient_tracks_float64(seed, hidden, pair):
     loss, out = pair
     net64, X, T = make_problem(seed, [3, 4, 3, 2], hidden, out, loss)
-    assume(far_from_kinks(net64, X))
+    X, T = X.astype(np.float32), T.astype(np.float32)
     net32 = Network([3, 4, 3, 2], activation=hidden, output_activation=out, dtype=np.float32)
     net32.params[...] = net64.params
+    net64.params[...] = net32.params  # the same (rounded) weights in both
+    assume(far_from_kinks(net64, X))
+    if out in ("sigmoid", "softmax"):  # float32 cannot resolve 1 - z near saturation
+        z = net64.forward(X)
+        assume(np.all((z > 1e-3) & (z < 1 - 1e-3)))
     E32, g32 = net32.loss_and_grad(X, T, loss=loss)
-    E64, g64 = net64.loss_and_grad(X.astype(np.float32), T.astype(np.float32), loss=loss)
+    E64, g64 = net64.loss_and_grad(X, T, loss=loss)
     assert g32.dtype == np.float32 and net32.forward(X).dtype == np.float32
-    np.testing.assert_allclose(g32, g64, rtol=2e-3, atol=2e-4 * max(1, np.abs(g64).max()))
-    assert abs(E32 - E64) <= 1e-4 * max(1, abs(E64))
+    assert np.linalg.norm(g32 - g64) <= 1e-4 * max(1.0, np.linalg.norm(g64))
+    assert abs(E32 - E64) <= 1e-5 * max(1.0, abs(E64))
 
 
 # --- PyTorch autograd: 200+ random networks over every activation/loss pair ----------------

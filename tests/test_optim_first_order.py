@@ -273,8 +273,8 @@ def test_bias_corrections_are_reciprocals(rng, name):
 # --- invalid hyperparameters -------------------------------------------------------------
 @pytest.mark.parametrize("name, kwargs, message", [
     ("adamm", {}, "unknown optimizer 'adamm'; valid choices: sgd, adagrad, rmsprop, adam, adamw"),
-    ("adam", dict(lr=0.1), "unknown hyperparameter 'lr' for optimizer 'adam'; valid: learning_rate, beta1"),
-    ("rmsprop", dict(alpha=0.9), "unknown hyperparameter 'alpha' for optimizer 'rmsprop'; valid: "
+    ("adam", dict(lr=0.1), "unknown hyperparameter 'lr' for optimizer 'adam' (our name: learning_rate); valid: learning_rate, beta1"),
+    ("rmsprop", dict(alpha=0.9), "unknown hyperparameter 'alpha' for optimizer 'rmsprop' (our name: rho); valid: "
                                  "learning_rate, rho"),
     ("sgd", dict(learning_rate=-0.1), "sgd: learning_rate=-0.1 is out of range; valid range: (0, inf)"),
     ("sgd", dict(learning_rate="fast"), "sgd: learning_rate must be a number, got 'fast'"),

@@ -35,6 +35,11 @@ State = dict[str, Any]
 
 _REGISTRY: dict[str, type["Optimizer"]] = {}
 
+# Other libraries' names for our hyperparameters (PyTorch, Keras, scikit-learn), for error hints.
+_OTHER_NAMES = {"lr": "learning_rate", "learning_rate_init": "learning_rate", "alpha": "rho",
+                "beta_1": "beta1", "beta_2": "beta2", "epsilon": "eps", "decay": "weight_decay",
+                "nesterovs_momentum": "nesterov", "initial_accumulator": "initial_accumulator_value"}
+
 
 class Optimizer:
     """Base class: validated hyperparameters plus ``init`` / ``update``.
@@ -53,12 +58,14 @@ class Optimizer:
     def __init__(self, **hyperparameters: Any):
         unknown = sorted(set(hyperparameters) - set(self.defaults))
         if unknown:
-            raise ConfigError(f"unknown hyperparameter {unknown[0]!r} for optimizer {self.name!r}; "
-                              f"valid: {', '.join(self.defaults) or '(none)'}")
+            hint = _OTHER_NAMES.get(unknown[0])
+            hint = f" (our name: {hint})" if hint and hint in self.defaults else ""
+            raise ConfigError(f"unknown hyperparameter {unknown[0]!r} for optimizer {self.name!r}"
+                              f"{hint}; valid: {', '.join(self.defaults) or '(none)'}")
         self.hyperparameters = {**self.defaults, **hyperparameters}
         for key, spec in self.ranges.items():
             value = self.hyperparameters[key]
-            for v in np.ravel(value) if key in ("etas", "step_sizes") else [value]:
+            for v in np.ravel(value).tolist() if key in ("etas", "step_sizes") else [value]:
                 check_range(f"{self.name}: {key}", v, *spec)
         for key, value in self.hyperparameters.items():
             setattr(self, key, value)
