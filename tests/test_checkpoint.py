@@ -138,3 +138,27 @@ def test_warm_start_after_in_process_interrupt_matches_uninterrupted():
     hb = fit(b, X, T, **kw)
     np.testing.assert_array_equal(a.params, b.params)
     assert h.loss == hb.loss and h.val_loss == hb.val_loss and h.iterations == hb.iterations
+
+
+@pytest.mark.parametrize("name", [n for n in __import__("backprop").optim.available()
+                                  if not __import__("backprop").optim.get(n).needs_oracle])
+def test_every_optimizer_state_survives_a_checkpoint(tmp_path, name):
+    import signal
+
+    from backprop.training import Callback
+
+    class Hook(Callback):
+        def on_iteration_end(self, event):
+            if event.iteration == 9:
+                signal.raise_signal(signal.SIGINT)
+
+    X, T = data(30)
+    kw = dict(epochs=4, batch_size=4, random_state=2, optimizer=name, checkpoint_path=tmp_path / "c.npz")
+    h = fit(Network([3, 4, 2], "tanh", "identity", random_state=0), X, T, callbacks=[Hook()], **kw)
+    assert h.stop_reason == "interrupted"
+    a = Network([3, 4, 2], "tanh", "identity", random_state=7)
+    ha = fit(a, X, T, resume=True, **kw)
+    b = Network([3, 4, 2], "tanh", "identity", random_state=0)
+    hb = fit(b, X, T, **{**kw, "checkpoint_path": None})
+    np.testing.assert_array_equal(a.params, b.params)
+    assert ha.loss == hb.loss

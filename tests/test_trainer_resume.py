@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from backprop import Network, fit
-from backprop.training import Callback, checkpoint
+from backprop.training import checkpoint
 
 from conftest import SRC
 

@@ -137,7 +137,7 @@ def diagnose(net, X: np.ndarray, *, kind: str = "diverged", params: np.ndarray |
                 f"{100 * dead:.0f}% of the ReLU hidden units are dead (0 on every sample)",
                 "lower the learning rate, use init='he_uniform', or a smooth activation"))
     if kind == "stalled" and not still_decreasing and not d.findings:
-        d.findings.append(("plateau", "the loss is flat and high",
+        d.findings.append(("plateau", "no specific cause found",
                            "try a larger learning rate, momentum, more hidden units or a "
                            "different initialisation seed"))
     return d

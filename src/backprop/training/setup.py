@@ -143,3 +143,25 @@ def check_optimizer(trainer, run, data: Data) -> None:
         run.oracle = NetworkOracle(run.net, data.X, data.T, loss=trainer.loss,
                                    reduction=trainer.reduction, sample_weight=data.w,
                                    weight_decay=trainer.weight_decay)
+
+
+def decay_mask(net, weight_decay: float) -> np.ndarray | None:
+    """lambda at every weight, 0 at every bias (None without decay): g += mask * params."""
+    if not weight_decay:
+        return None
+    mask = np.zeros_like(net.params)
+    for W, _ in net.unflatten(mask):
+        W[...] = weight_decay
+    return mask
+
+
+def initial_losses(trainer, run, data: Data, mask: np.ndarray | None) -> None:
+    """Epoch 0: the initial weights' training and monitored losses start the best-so-far."""
+    net = run.net
+    loss0 = net.loss(data.X, data.T, trainer.loss, trainer.reduction, data.w)
+    if mask is not None:
+        loss0 += 0.5 * float(np.dot(net.params * mask, net.params))
+    run.best_train = loss0
+    run.best_loss = loss0 if data.Xv is None else net.loss(data.Xv, data.Tv, trainer.loss,
+                                                           trainer.reduction, data.wv)
+    run.history.best_loss = run.best_loss

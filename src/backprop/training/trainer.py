@@ -33,7 +33,8 @@ from .history import History
 from .interrupt import SigintFlag
 from .options import OPTIONS, check_config, check_int, check_options, config
 from .progress import ProgressBar
-from .setup import Data, baseline_loss, check_optimizer, gather, prepare_data
+from .setup import (Data, baseline_loss, check_optimizer, decay_mask, gather, initial_losses,
+                    prepare_data)
 from .state import Run, from_checkpoint, jsonable, to_checkpoint
 
 __all__ = ["Trainer", "fit", "OPTIONS"]
@@ -141,19 +142,9 @@ class Trainer:
         n, B = len(data.X), run.batch_size
         check_optimizer(self, run, data)
         hist.iterations_per_epoch = iterations_per_epoch(n, B, self.drop_last)
-        wd = None
-        if self.weight_decay:
-            wd = np.zeros_like(net.params)
-            for W, _ in net.unflatten(wd):
-                W[...] = self.weight_decay
+        wd = decay_mask(net, self.weight_decay)
         if run.epoch == 0 and run.order is None and not hist.loss:  # the initial weights: epoch 0
-            loss0 = net.loss(data.X, data.T, self.loss, self.reduction, data.w)
-            if wd is not None:
-                loss0 += 0.5 * float(np.dot(net.params * wd, net.params))
-            run.best_train = loss0
-            run.best_loss = loss0 if data.Xv is None else net.loss(data.Xv, data.Tv, self.loss,
-                                                                   self.reduction, data.wv)
-            hist.best_loss = run.best_loss
+            initial_losses(self, run, data, wd)
         self._scale = max(baseline_loss(data, self.loss, self.reduction), 1e-300)
         cbs = self._callbacks
         event = TrainingEvent(self, net, hist, run.opt_state)
@@ -303,7 +294,8 @@ class Trainer:
             last = hist.loss[-1] if hist.loss else float("nan")
             hist.diagnosis = report.message(
                 f"Training diverged at epoch {run.epoch} (loss {last:.3g}); stopped and restored the "
-                f"weights of epoch {run.best_epoch} (monitored loss {run.best_loss:.3g}).")
+                f"weights of epoch {run.best_epoch}{' (the initial weights)' if run.best_epoch == 0 else ''} "
+                f"(monitored loss {run.best_loss:.3g}).")
             net.params[...] = run.best_params
             warn(hist.diagnosis, TrainingDiverged)
             return
