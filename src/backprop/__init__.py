@@ -13,4 +13,12 @@ __version__ = "0.1.0"
 __all__ = ["Network", "Layer", "explain", "Explanation", "Model", "save_model", "load_model",
            "ModelFileError", "activations", "losses", "initializers",
            "BackpropError", "ConfigError", "DataError", "__version__",
-           "fit", "Trainer", "History", "ConvergenceWarning", "TrainingDiverged"]
+           "fit", "Trainer", "History", "ConvergenceWarning", "TrainingDiverged",
+           "MLPClassifier", "MLPRegressor"]
+
+
+def __getattr__(name: str):
+    if name in ("MLPClassifier", "MLPRegressor"):  # imported lazily: they need scikit-learn
+        from . import estimators
+        return getattr(estimators, name)
+    raise AttributeError(f"module 'backprop' has no attribute {name!r}")
