@@ -107,7 +107,7 @@ def test_text_column_refused_in_one_line_naming_column_value_and_line(tmp_path):
 
 
 def test_infinite_values_refused(tmp_path):
-    with pytest.raises(DataError, match="infinite value 'inf' on line 2"):
+    with pytest.raises(DataError, match="infinite value on line 2"):
         read_csv(write(tmp_path, "a\ninf\n1\n"), one_hot=True)
 
 
@@ -227,3 +227,10 @@ def test_table_repr_and_type(tmp_path):
     t = read_csv(write(tmp_path, "a,b\n1,\n"))
     assert isinstance(t, CSVTable) and t.X.dtype == np.float64
     assert "1 rows x 2 features" in repr(t) and "1 missing" in repr(t)
+
+
+def test_one_hot_of_a_mostly_numeric_column_warns(tmp_path):
+    p = write(tmp_path, "a,b\n1,x\n2,y\n3x,x\n4,y\n")
+    with pytest.warns(UserWarning, match="column 'a' is mostly numbers but has text '3x' on line 4"):
+        t = read_csv(p, one_hot=True)
+    assert t.categories["a"] == ["1", "2", "3x", "4"]

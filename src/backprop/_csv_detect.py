@@ -22,7 +22,7 @@ DELIMITER_NAMES = {"comma": ",", "tab": "\t", "\\t": "\t", "semicolon": ";", "pi
                    "whitespace": "whitespace", " ": "whitespace", "space": "whitespace"}
 SAMPLE_LINES = 50
 
-Row = tuple[int, list[str]]  # (1-based line number, stripped fields)
+Row = tuple[int, list[str]]  # (1-based line number, fields; strip them before using them as text)
 
 
 def normalize_delimiter(delimiter: str) -> str:
@@ -54,7 +54,7 @@ def read_text(path: str | os.PathLike) -> str:
 
 
 def _split(text: str, delimiter: str) -> list[Row]:
-    """Rows of non-blank lines, fields stripped of surrounding spaces."""
+    """Rows of non-blank lines (fields not stripped: float() ignores spaces; text users strip)."""
     rows: list[Row] = []
     if delimiter == "whitespace":
         for n, line in enumerate(text.split("\n"), 1):
@@ -62,12 +62,13 @@ def _split(text: str, delimiter: str) -> list[Row]:
             if fields:
                 rows.append((n, fields))
         return rows
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False,
+                        skipinitialspace=True)
     start = 1
     try:
         for fields in reader:
-            if fields and any(f.strip() for f in fields) or len(fields) > 1:
-                rows.append((start, [f.strip() for f in fields]))
+            if len(fields) > 1 or (fields and fields[0].strip()):
+                rows.append((start, fields))
             start = reader.line_num + 1
     except csv.Error as exc:
         raise DataError(f"malformed CSV near line {reader.line_num}: {exc}") from None
@@ -126,7 +127,7 @@ def split_rows(text: str, delimiter: str, where: str) -> tuple[list[Row], str]:
 
 def is_number(cell: str, missing: frozenset[str]) -> bool:
     """True for a number or a missing-value token."""
-    if cell.lower() in missing:
+    if cell.strip().lower() in missing:
         return True
     try:
         float(cell)
@@ -143,7 +144,7 @@ def detect_header(rows: list[Row], missing: frozenset[str]) -> bool:
     cell also occurs below votes "no header".  Without any numeric column the
     first row is a header when its cells are non-empty text found nowhere below.
     """
-    first = rows[0][1]
+    first = [c.strip() for c in rows[0][1]]
     rest = [f for _, f in rows[1:SAMPLE_LINES * 20]]
     if not rest:
         return all(c and not is_number(c, missing) for c in first)
@@ -155,7 +156,7 @@ def detect_header(rows: list[Row], missing: frozenset[str]) -> bool:
                 no += 1
             else:
                 yes += 1
-        elif cell in below:
+        elif cell in {c.strip() for c in below}:
             no += 1
     if yes or no:
         return yes > 0 and no == 0
@@ -169,7 +170,7 @@ def parse_numbers(cells: Sequence[str], missing: frozenset[str]) -> tuple[np.nda
     except (ValueError, TypeError, OverflowError):
         values = np.empty(len(cells))
         for i, c in enumerate(cells):
-            if c.lower() in missing:
+            if c.strip().lower() in missing:
                 values[i] = np.nan
                 continue
             try:

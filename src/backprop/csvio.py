@@ -20,17 +20,16 @@ then ``os.replace``; a failure leaves no half-written output.
 
 from __future__ import annotations
 
-import csv
 import os
-import tempfile
+import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
 
-from ._csv_detect import (Row, detect_header, normalize_delimiter, parse_numbers, read_text,
-                          split_rows)
+from ._csv_detect import (Row, detect_header, is_number, normalize_delimiter, parse_numbers,
+                          read_text, split_rows)
+from ._csv_write import write_csv
 from ._errors import ConfigError, DataError
 
 __all__ = ["CSVTable", "read_csv", "write_csv", "MISSING"]
@@ -115,7 +114,7 @@ def _shorten(names: Sequence[str], n: int = 20) -> str:
 
 
 def _names_from_header(row: Row, where: str) -> list[str]:
-    names = [c or f"x{j + 1}" for j, c in enumerate(row[1])]
+    names = [c.strip() or f"x{j + 1}" for j, c in enumerate(row[1])]
     _check_unique(names, where)
     return names
 
@@ -190,12 +189,24 @@ def _build(body: list[Row], names: list[str], target: str | None,
     """Columns -> CSVTable.  ``categories=None`` means learn categories of every text column."""
     missing_set = frozenset(str(m).strip().lower() for m in missing)
     lines = [n for n, _ in body]
-    cols = list(zip(*(f for _, f in body)))
+    try:                                      # fast path: every cell a number
+        whole = np.array([f for _, f in body], dtype=np.float64)
+    except (ValueError, TypeError, OverflowError):
+        whole = None
+    cols = list(zip(*(f for _, f in body))) if whole is None or target or categories else None
     unknown = [c for c in (categories or {}) if c not in names]
     if unknown:
         raise DataError(f"{where}: one-hot column {unknown[0]!r} not found; available: {_shorten(names)}")
     blocks, feature_names, learned, y, classes = [], [], {}, None, None
     for j, name in enumerate(names):
+        if cols is None:                      # all numbers, no target, nothing to encode
+            values = whole[:, j]
+            if np.isinf(values).any():
+                bad = int(np.flatnonzero(np.isinf(values))[0])
+                raise DataError(f"{where}: column {name!r} has an infinite value on line {lines[bad]}")
+            blocks.append(values[:, None])
+            feature_names.append(name)
+            continue
         cells = cols[j]
         if name == target:
             y, classes = _target(cells, lines, name, missing_set, where)
@@ -203,18 +214,24 @@ def _build(body: list[Row], names: list[str], target: str | None,
         if categories is not None and name in categories:
             block, cats = _one_hot(cells, lines, name, missing_set, categories[name], where)
         else:
-            values, bad = parse_numbers(cells, missing_set)
+            values, bad = parse_numbers(cells, missing_set) if whole is None else (whole[:, j], -1)
+            if whole is not None and np.isinf(values).any():
+                values, bad = None, int(np.flatnonzero(np.isinf(values))[0])
             if values is not None:
                 blocks.append(values[:, None])
                 feature_names.append(name)
                 continue
-            if cells[bad].lower().lstrip("+-") in ("inf", "infinity"):
-                raise DataError(f"{where}: column {name!r} has an infinite value {cells[bad]!r} on "
-                                f"line {lines[bad]}")
+            if cells[bad].strip().lower().lstrip("+-") in ("inf", "infinity"):
+                raise DataError(f"{where}: column {name!r} has an infinite value on line {lines[bad]}")
             if categories is not None:
-                raise DataError(f"{where}: column {name!r} is not numeric: {cells[bad]!r} on line "
+                raise DataError(f"{where}: column {name!r} is not numeric: {cells[bad].strip()!r} on line "
                                 f"{lines[bad]}; encode text columns with one_hot=True (--one-hot)")
             block, cats = _one_hot(cells, lines, name, missing_set, None, where)
+            numeric = sum(is_number(c, missing_set) for c in cells)
+            if numeric > len(cells) / 2:
+                warnings.warn(f"{where}: column {name!r} is mostly numbers but has text "
+                              f"{cells[bad].strip()!r} on line {lines[bad]}; one-hot encoding it "
+                              f"into {len(cats)} columns", UserWarning, stacklevel=3)
         blocks.append(block)
         learned[name] = cats
         feature_names.extend(f"{name}={c}" for c in cats)
@@ -223,6 +240,7 @@ def _build(body: list[Row], names: list[str], target: str | None,
 
 
 def _target(cells, lines, name, missing_set, where):
+    cells = [c.strip() for c in cells]
     for i, c in enumerate(cells):
         if c.lower() in missing_set:
             raise DataError(f"{where}: target column {name!r} has a missing value on line {lines[i]}")
@@ -234,6 +252,7 @@ def _target(cells, lines, name, missing_set, where):
 
 
 def _one_hot(cells, lines, name, missing_set, known, where):
+    cells = [c.strip() for c in cells]
     is_missing = np.array([c.lower() in missing_set for c in cells], dtype=bool)
     cats = sorted({c for c, m in zip(cells, is_missing) if not m}) if known is None else list(known)
     index = {c: k for k, c in enumerate(cats)}
@@ -247,69 +266,3 @@ def _one_hot(cells, lines, name, missing_set, known, where):
             raise DataError(f"{where}: column {name!r} has category {c!r} on line {lines[i]} not seen "
                             f"when it was encoded; known: {_shorten(cats)}")
     return block, cats
-
-
-def write_csv(path: str | os.PathLike, data: np.ndarray | Mapping[str, Sequence] | Sequence,
-              columns: Sequence[str] | None = None, delimiter: str = ",") -> Path:
-    """Write rows atomically (temporary file + ``os.replace``); returns the path.
-
-    ``data`` is a 1-D or 2-D array (``columns`` names its columns and becomes the
-    header) or a mapping ``{column: values}`` of equal-length columns (numbers or
-    text).  Floats are written with ``repr`` so they read back exactly; NaN as ``NaN``.
-    """
-    if isinstance(data, Mapping):
-        columns = [str(c) for c in data]
-        cols = [np.asarray(v).reshape(-1) for v in data.values()]
-    else:
-        a = np.asarray(data)
-        a = a.reshape(-1, 1) if a.ndim == 1 else a
-        if a.ndim != 2:
-            raise DataError(f"write_csv needs 1-D or 2-D data, got shape {a.shape}")
-        cols = [a[:, j] for j in range(a.shape[1])]
-    if len({len(c) for c in cols}) > 1:
-        raise DataError(f"write_csv columns differ in length: {[len(c) for c in cols]}")
-    if columns is not None and len(columns) != len(cols):
-        raise DataError(f"write_csv got {len(columns)} column names for {len(cols)} columns")
-    path = Path(path)
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise DataError(f"cannot write {str(path)!r}: directory {str(parent)!r} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise DataError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f, delimiter=delimiter, lineterminator="\n")
-            if columns is not None:
-                writer.writerow(columns)
-            for row in zip(*cols):
-                writer.writerow([_fmt(v) for v in row])
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, _mode_for(path))
-        os.replace(tmp, path)
-    except BaseException as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise DataError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
-        raise
-    return path
-
-
-def _fmt(v) -> str:
-    if isinstance(v, (float, np.floating)):
-        return "NaN" if np.isnan(v) else repr(float(v))
-    if isinstance(v, (np.integer, np.bool_)):
-        return str(int(v))
-    return str(v)
-
-
-def _mode_for(path: Path) -> int:
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask

@@ -87,17 +87,26 @@ def load_pima(path: str | os.PathLike | None = None) -> Dataset:
         other than 0/1, an empty value.  A file with the right layout but another
         SHA-256 than :data:`PIMA_SHA256` is used with a ``UserWarning``.
     """
-    from ..csvio import read_csv
+    from .._csv_detect import is_number, parse_numbers, read_text, split_rows
     p = find_pima_file(path)
     digest = hashlib.sha256(p.read_bytes()).hexdigest()
     what = f"{str(p)!r} is not the Pima Indians Diabetes layout (768 rows x 9 numeric columns, comma-separated)"
     try:
-        table = read_csv(p, header="auto", delimiter=",")
+        rows, _ = split_rows(read_text(p), ",", "the file")
     except DataError as exc:
         raise DataError(f"{what}: {exc}") from None
-    data = table.X
-    if data.shape[1] != 9:
-        raise DataError(f"{what}: found {data.shape[1]} column(s)")
+    if len(rows[0][1]) != 9:
+        raise DataError(f"{what}: found {len(rows[0][1])} column(s) on line {rows[0][0]}")
+    no_missing = frozenset()
+    if not any(is_number(c, no_missing) for c in rows[0][1]):
+        rows = rows[1:]                       # a header row, as in some copies
+    cols = list(zip(*(f for _, f in rows))) or [()] * 9
+    data = np.empty((len(rows), 9))
+    for j, cells in enumerate(cols):
+        values, bad = parse_numbers(cells, no_missing)
+        if values is None:
+            raise DataError(f"{what}: text value {cells[bad].strip()!r} on line {rows[bad][0]}, column {j + 1}")
+        data[:, j] = values
     if data.shape[0] != PIMA_N_ROWS:
         raise DataError(f"{what}: found {data.shape[0]} rows")
     if np.isnan(data).any():
