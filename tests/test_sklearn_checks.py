@@ -1,8 +1,10 @@
 """scikit-learn's own estimator checks, run on both estimators with their default parameters.
 
-No check is skipped or marked as an expected failure: the estimators pass every check that
-scikit-learn applies to a classifier / regressor with their tags (sparse input accepted and
-densified; NaN allowed only with ``impute``; multi-output regression supported).
+No check is marked as an expected failure: the estimators pass every check that scikit-learn
+applies to a classifier / regressor with their tags (``__sklearn_tags__``: sparse input accepted
+and densified; NaN allowed only with ``impute``; multi-output regression supported; no
+multi-label classification).  The only skips are scikit-learn's own: ``check_array_api_input``
+skips itself unless the environment sets ``SCIPY_ARRAY_API=1``.
 """
 
 from __future__ import annotations
