@@ -55,12 +55,17 @@ def test_help_of_every_subcommand():
         assert r.returncode == 0 and f"usage: backprop {cmd}" in r.stdout
 
 
-def test_classification_end_to_end(files):
+@pytest.fixture(scope="module")
+def trained(files):
     d = files["dir"]
-    r = run_cli("train", files["cls"], "--target", "label", "--one-hot", "--hidden", "8",
-                "--activation", "tanh", "--learning-rate", "0.02", "--epochs", "150",
-                "--early-stopping", "--validation-fraction", "0.2", "--scale", "standard",
-                "--seed", "0", "--out", d / "c.bp", "--quiet")
+    return run_cli("train", files["cls"], "--target", "label", "--one-hot", "--hidden", "8",
+                   "--activation", "tanh", "--learning-rate", "0.02", "--epochs", "150",
+                   "--early-stopping", "--validation-fraction", "0.2", "--scale", "standard",
+                   "--seed", "0", "--out", d / "c.bp", "--quiet")
+
+
+def test_classification_end_to_end(files, trained):
+    d, r = files["dir"], trained
     assert r.returncode == 0, r.stderr
     assert "classification" in r.stdout and "epochs" in r.stdout and f"saved {d / 'c.bp'}" in r.stdout
     r = run_cli("predict", d / "c.bp", files["cls_new"], "--proba", "--out", d / "p.csv")
@@ -130,10 +135,9 @@ def test_bad_inputs_are_one_line_errors_and_leave_no_files(files, tmp_path):
     assert set(os.listdir(tmp_path)) == before                   # nothing half-written
 
 
-def test_mismatched_columns_at_predict(files, tmp_path):
+def test_mismatched_columns_at_predict(files, trained, tmp_path):
     d = files["dir"]
-    if not (d / "c.bp").exists():
-        pytest.skip("needs the model of test_classification_end_to_end")
+    assert trained.returncode == 0, trained.stderr
     _write(tmp_path / "few.csv", ["a", "b", "colour"], [(1, 2, "red")])
     _write(tmp_path / "more.csv", ["a", "b", "c", "colour", "zzz"], [(1, 2, 3, "red", 4)])
     _write(tmp_path / "cat.csv", ["a", "b", "c", "colour"], [(1, 2, 3, "green")])
