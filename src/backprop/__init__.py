@@ -18,4 +18,12 @@ __all__ = [
     "datasets", "read_csv", "write_csv",
     "activations", "losses", "initializers",
     "BackpropError", "ConfigError", "DataError", "__version__",
+    "MLPClassifier", "MLPRegressor",
 ]
+
+
+def __getattr__(name: str):
+    if name in ("MLPClassifier", "MLPRegressor"):  # imported lazily: they need scikit-learn
+        from . import estimators
+        return getattr(estimators, name)
+    raise AttributeError(f"module 'backprop' has no attribute {name!r}")
