@@ -191,6 +191,9 @@ def check_optimizer(trainer, run, data: Data) -> None:
         run.oracle = NetworkOracle(run.net, data.X, data.T, loss=trainer.loss,
                                    reduction=trainer.reduction, sample_weight=data.w,
                                    weight_decay=trainer.weight_decay)
+        check_oracle = getattr(opt, "check_oracle", None)
+        if check_oracle is not None:  # e.g. a loss the method cannot use: refuse before epoch 1
+            check_oracle(run.oracle)
 
 
 def decay_mask(net, weight_decay: float) -> np.ndarray | None:
