@@ -65,9 +65,10 @@ def test_other_elementwise_optimizers_allocate_no_float_copies(optimizer):
     probe = PeakAfterWarmup()
     tracemalloc.start()
     try:
-        fit(net, X, T, optimizer=optimizer, batch_size=4, epochs=2, random_state=0,
-            callbacks=[probe], progress=False)
+        hist = fit(net, X, T, optimizer=optimizer, optimizer_params={"learning_rate": 1e-5},
+                   batch_size=4, epochs=2, random_state=0, callbacks=[probe], progress=False)
     finally:
         tracemalloc.stop()
+    assert hist.stop_reason == "max_epochs" and hist.n_iterations == 8
     limit = net.params.nbytes if optimizer in ("rprop", "quickprop") else net.params.nbytes / 8
     assert probe.extra < limit, (probe.extra, net.params.nbytes)
