@@ -270,3 +270,27 @@ def test_xor_seed_study_counts_what_single_runs_find():
         assert study.epochs_to_solve[k] == (epochs if solved else -1)
     step = xor_seed_study(4, activation="step", epochs=20)
     assert step.n_solved == 0  # zero gradient: the step network never moves
+
+
+def test_partial_fit_and_validation_data_and_float32(rng):
+    """partial_fit three times equals a three-epoch fit; shared validation data; float32 rows."""
+    X, T = rng.normal(size=(12, 3)), rng.random((12, 2))
+    Xv, Tv = rng.normal(size=(5, 3)), rng.random((5, 2))
+    trainer = backprop.Trainer(optimizer="adam", batch_size=5, random_state=[4, 5, 6, 7])
+    a = NetworkStack(SIZES, "tanh", "sigmoid", random_states=SEEDS)
+    for _ in range(3):
+        ha = trainer.partial_fit(a, X, T)
+    b = NetworkStack(SIZES, "tanh", "sigmoid", random_states=SEEDS)
+    hb = backprop.fit(b, X, T, optimizer="adam", batch_size=5, epochs=3, random_state=[4, 5, 6, 7])
+    np.testing.assert_array_equal(a.params, b.params)
+    np.testing.assert_array_equal(ha["loss"], hb["loss"])
+    c = NetworkStack(SIZES, "tanh", "sigmoid", random_states=SEEDS, dtype=np.float32)
+    hc = backprop.fit(c, X, T, optimizer="adam", batch_size=5, epochs=3, random_state=3,
+                      validation_data=(Xv, Tv), metric="mse")
+    for k in range(4):
+        net = Network(SIZES, "tanh", "sigmoid", random_state=SEEDS[k], dtype=np.float32)
+        h = backprop.fit(net, X, T, optimizer="adam", batch_size=5, epochs=3, random_state=3,
+                         validation_data=(Xv, Tv), metric="mse")
+        np.testing.assert_allclose(c.params[k], net.params, rtol=0, atol=1e-5)
+        np.testing.assert_allclose(hc["val_metric"][:, k], h["val_metric"], rtol=1e-4)
+    assert c.params.dtype == np.float32

@@ -7,10 +7,11 @@ from .io import ModelFileError, load_model, save_model
 from .model import Model
 from .network import Layer, Network
 from .training import ConvergenceWarning, History, Trainer, TrainingDiverged, fit
+from .training.stack import NetworkStack
 
 __version__ = "0.1.0"
 
 __all__ = ["Network", "Layer", "explain", "Explanation", "Model", "save_model", "load_model",
            "ModelFileError", "activations", "losses", "initializers",
            "BackpropError", "ConfigError", "DataError", "__version__",
-           "fit", "Trainer", "History", "ConvergenceWarning", "TrainingDiverged"]
+           "fit", "Trainer", "History", "ConvergenceWarning", "TrainingDiverged", "NetworkStack"]

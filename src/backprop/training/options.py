@@ -73,8 +73,9 @@ def config(t: Any) -> dict[str, Any]:
     cfg = {k: getattr(t, k) for k in OPTIONS
            if k not in ("callbacks", "validation_data", "stratify", "progress", "optimizer")}
     params = dict(opt.hyperparameters) if opt is not None else t.optimizer_params
-    if run is not None and run.K is not None:  # a stack's rates live in the state, (K, 1)
-        params = {**params, "learning_rate": (t.optimizer_params or {}).get("learning_rate")}
+    given = (t.optimizer_params or {}).get("learning_rate")
+    if run is not None and run.K is not None and given is not None:  # a stack's own rates
+        params = {**params, "learning_rate": given}
     cfg.update(optimizer=opt.name if opt is not None else None, optimizer_params=params,
                schedule=t._schedule.spec() if t._schedule else None,
                batch_size=run.batch_size if run else t.batch_size)

@@ -11,6 +11,14 @@ One iteration on a batch (X_b, T_b, w_b):
 The random order (see ``docs/training.md``): ``rng = default_rng(random_state)``
 draws the validation split first (one permutation, :mod:`.split`), then
 every epoch draws one permutation in ``epoch_batches`` -- nothing else.
+
+The same loop trains a :class:`~backprop.training.stack.NetworkStack`: K
+independent runs at once (``docs/many-networks.md``).  Then params and g are
+``(K, P)``, E and every per-run number ``(K,)``, each run has its own
+generator, split and order (batches ``(K, B, n_in)``), and a run that stops
+early or diverges keeps its weights (its step is masked to zero) while the
+others go on.  Only the arithmetic of the few per-run numbers differs
+(:class:`.state.Run`, :mod:`.epoch`); the iteration is the one below.
 """
 
 from __future__ import annotations
