@@ -37,6 +37,7 @@ __all__ = ["make_app", "serve", "start_in_thread", "ServerHandle"]
 
 TYPES = {".html": "text/html", ".css": "text/css", ".js": "text/javascript",
          ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon"}
+MANAGER = web.AppKey("manager", object)
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
        "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
@@ -181,7 +182,7 @@ def _host_ok(request: web.Request, mgr: Manager) -> bool:
 
 
 async def ws_handler(request: web.Request) -> web.StreamResponse:
-    mgr: Manager = request.app["manager"]
+    mgr: Manager = request.app[MANAGER]
     origin = request.headers.get("Origin")
     if origin is not None and origin.split("://", 1)[-1] != request.host:
         raise web.HTTPForbidden(text="WebSockets are only accepted from the playground's own page")
@@ -247,7 +248,7 @@ def make_app(limits: Limits = DEFAULT_LIMITS, loopback: bool = True) -> web.Appl
         return web.json_response(mgr.status())
 
     app = web.Application(middlewares=[guard], client_max_size=64 * 1024)
-    app["manager"] = mgr
+    app[MANAGER] = mgr
     app.router.add_get("/", index)
     app.router.add_get("/static/{name}", static)
     app.router.add_get("/api/options", api_options)
@@ -320,7 +321,7 @@ class ServerHandle:
 
     @property
     def manager(self) -> Manager:
-        return self.runner.app["manager"]
+        return self.runner.app[MANAGER]
 
     def stop(self) -> None:
         if self._thread.is_alive():

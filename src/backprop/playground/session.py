@@ -247,7 +247,11 @@ class Session:
         self.path_n += 1
 
     def path_so_far(self) -> np.ndarray:
-        return np.vstack([self.path[:self.path_n], self.net.params[None, :]])
+        """The recorded parameter vectors, ending at the current ones."""
+        path = self.path[:self.path_n]
+        if self.path_n and np.array_equal(path[-1], self.net.params):
+            return path
+        return np.vstack([path, self.net.params[None, :]])
 
     def snapshot(self) -> dict[str, Any]:
         """Everything the page draws, at the current state."""
