@@ -105,8 +105,11 @@ export function drawBoundary(canvas, state, data, selected) {
   const px = (x) => ((x - b[0][0]) / (b[0][1] - b[0][0])) * W;
   const py = oneD ? (y) => H - ((y - ylo) / (yhi - ylo)) * H : (y) => H - ((y - b[1][0]) / (b[1][1] - b[1][0])) * H;
   if (out && !oneD) {
+    ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, W, H);
     ctx.imageSmoothingEnabled = true;
+    ctx.globalAlpha = 0.8;                    // a paler field, so the data points stand out
     ctx.drawImage(mapImage(out, out.confidence), 0, 0, W, H);
+    ctx.globalAlpha = 1;
   } else {
     ctx.fillStyle = "#fbfcfc"; ctx.fillRect(0, 0, W, H);
   }

@@ -2,7 +2,7 @@
 import { drawMap, drawCurveMap, drawInputMap, weightColor } from "./draw.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const NODE = 40, GAP = 14;
+let NODE = 40, GAP = 14;
 
 export class NetView {
   constructor(root, handlers) {
@@ -28,14 +28,15 @@ export class NetView {
     root.innerHTML = "";
     const W = Math.max(root.clientWidth, 420);
     const maxUnits = Math.max(...sizes);
-    const H = Math.max(300, maxUnits * (NODE + GAP) + 70);
+    NODE = maxUnits <= 4 ? 52 : 40; GAP = maxUnits <= 4 ? 22 : 14;
+    const H = Math.max(380, maxUnits * (NODE + GAP) + 70);
     root.style.height = H + "px";
     const nCols = sizes.length;
     const colX = (c) => 40 + (c * (W - 130)) / (nCols - 1);
     const top = 56;
     this.pos = sizes.map((n, c) => Array.from({ length: n }, (_, j) => {
       const span = n * NODE + (n - 1) * GAP;
-      const y0 = top + ((maxUnits * (NODE + GAP) - GAP) - span) / 2;
+      const y0 = top + (H - top - 16 - span) / 2;
       return [colX(c), y0 + j * (NODE + GAP)];
     }));
     const svg = document.createElementNS(SVG, "svg");
@@ -73,6 +74,7 @@ export class NetView {
         div.style.left = x + "px"; div.style.top = y + "px";
         const cv = document.createElement("canvas");
         cv.width = NODE; cv.height = NODE;
+        div.style.width = div.style.height = NODE + "px";
         div.appendChild(cv);
         if (c === 0) {
           drawInputMap(cv, j, oneD);
