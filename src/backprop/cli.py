@@ -20,6 +20,10 @@ COMMANDS = [
     "explain",
     "demo",
     "export",
+    "describe",
+    "plot",
+    "compare",
+    "sweep",
     "playground",
 ]
 
