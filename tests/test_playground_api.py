@@ -389,6 +389,40 @@ def test_landscape_and_live_learning_rate(server):
     assert s2["learning_rate"] == 0.25 and s["learning_rate"] == 2.0
 
 
+@pytest.mark.parametrize("name, task, outputs", [("circles", "binary", 1), ("spirals", "binary", 1),
+                                                ("clusters", "multiclass", 3), ("curve", "regression", 1)])
+def test_every_generated_data_set_trains(server, name, task, outputs):
+    """The points are backprop.datasets' own; the views fit the task; the test loss is reported."""
+    from backprop import datasets
+    cfg = xor_config()
+    cfg["data"].update(name=name, n_samples=60, noise=0.1, test_fraction=0.25, seed=3)
+    out, loss = {"binary": ("sigmoid", "binary_cross_entropy"), "multiclass": ("softmax", "cross_entropy"),
+                 "regression": ("identity", "squared_error")}[task]
+    cfg["network"].update(hidden=[3, 2], activation="tanh", output_activation=out, loss=loss)
+    cfg["training"].update(optimizer="adam", optimizer_params={"learning_rate": 0.05},
+                           batch_mode="minibatch", batch_size=8)
+
+    async def scenario():
+        async with Client(server.url) as c:
+            data = await c.start(cfg)
+            return data, await c.step("epoch", 2)
+    data, s = run(scenario())
+    ref = {"circles": lambda: datasets.make_circles(60, noise=0.1, factor=0.5, random_state=3),
+           "spirals": lambda: datasets.make_spirals(60, noise=0.1, random_state=3),
+           "clusters": lambda: datasets.make_gaussian_clusters(60, centers=3, std=0.1, spread=4.0, random_state=3),
+           "curve": lambda: datasets.make_curve(60, noise=0.1, random_state=3)}[name]()
+    np.testing.assert_array_equal(np.array(data["X"]), ref.X)
+    np.testing.assert_array_equal(np.array(data["y"]), ref.y)
+    assert data["task"] == task and len(data["test"]) == 15 and len(data["train"]) == 45
+    assert s["layer_sizes"] == [ref.X.shape[1], 3, 2, outputs] and s["iterations_per_epoch"] == 6
+    assert s["test_loss_now"] is not None and len(s["history"]["test_loss"]) == 3
+    assert [len(layer) for layer in s["units"]] == [3, 2]
+    if name == "curve":
+        assert s["output"]["kind"] == "curve" and len(s["output"]["values"]) == 160
+    else:
+        assert s["output"]["shape"] == [48, 48]
+
+
 @pytest.mark.parametrize("optimizer", ["lbfgs", "levenberg_marquardt"])
 def test_second_order_full_batch_optimizers_run(server, optimizer):
     async def scenario():

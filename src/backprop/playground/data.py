@@ -1,6 +1,7 @@
 """The playground's data: generated problems or an uploaded CSV, split into training and test sets.
 
-Generated sets (``noise`` is the SD of Gaussian noise in the data's own units):
+Generated sets come from :mod:`backprop.datasets` (``noise`` is the SD of Gaussian
+noise in the data's own units):
 
 =========  ==================================================================
 xor        the four corners of the unit square, t = x1 XOR x2, cycled to n
@@ -80,60 +81,24 @@ class PlayData:
         return [[float(a), float(b)] for a, b in zip(lo - pad, hi + pad)]
 
 
-def _xor(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    corners = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
-    idx = np.arange(n) % 4
-    X = corners[idx] + noise * rng.standard_normal((n, 2)) if noise else corners[idx]
-    return X, (corners[idx, 0] != corners[idx, 1]).astype(np.int64)
-
-
 def _generate(name: str, n: int, noise: float, classes: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(X, y) for a generated set, from :mod:`backprop.datasets` where it has the generator."""
-    rng = np.random.default_rng(seed)
-    if name == "xor":
-        return _xor(n, noise, rng)
-    try:
-        from .. import datasets as lib  # noqa: F401  (the library's generators, when installed)
-        gen = {"circles": lambda: lib.make_circles(n, noise=noise, factor=0.5, random_state=seed),
-               "spirals": lambda: lib.make_spirals(n, noise=noise, random_state=seed),
-               "clusters": lambda: lib.make_gaussian_clusters(n, centers=classes, std=max(noise, 0.05),
-                                                              spread=4.0, random_state=seed),
-               "curve": lambda: lib.make_curve(n, noise=noise, random_state=seed)}[name]
-        ds = gen()
-        return np.asarray(ds.X, dtype=np.float64), np.asarray(ds.y)
-    except ImportError:
-        pass
-    return _FALLBACK[name](n, noise, classes, rng)
-
-
-def _circles(n, noise, classes, rng):
-    y = np.arange(n) % 2
-    angle = rng.uniform(0, 2 * np.pi, n)
-    r = np.where(y == 0, 1.0, 0.5)
-    return np.c_[r * np.cos(angle), r * np.sin(angle)] + noise * rng.standard_normal((n, 2)), y
-
-
-def _spirals(n, noise, classes, rng):
-    n0 = (n + 1) // 2
-    y = np.r_[np.zeros(n0), np.ones(n - n0)].astype(np.int64)
-    i = np.r_[np.linspace(0, 96, n0), np.linspace(0, 96, n - n0)]
-    a, r = i * np.pi / 16, 6.5 * (104 - i) / 104
-    X = np.where(y[:, None] == 0, 1.0, -1.0) * np.c_[r * np.sin(a), r * np.cos(a)]
-    return X + noise * rng.standard_normal(X.shape), y
-
-
-def _clusters(n, noise, classes, rng):
-    C = rng.uniform(-4.0, 4.0, (classes, 2))
-    y = np.arange(n) % classes
-    return C[y] + max(noise, 0.05) * rng.standard_normal((n, 2)), y
-
-
-def _curve(n, noise, classes, rng):
-    x = np.sort(rng.uniform(0, 1, n))
-    return x[:, None], np.sin(2 * np.pi * x) + noise * rng.standard_normal(n)
-
-
-_FALLBACK = {"circles": _circles, "spirals": _spirals, "clusters": _clusters, "curve": _curve}
+    """(X, y) of a generated set, from :mod:`backprop.datasets`."""
+    from .. import datasets
+    if name == "xor":                    # the truth table, cycled to n points, with noise
+        table = datasets.load_xor()
+        idx = np.arange(n) % len(table.X)
+        X = table.X[idx] + noise * np.random.default_rng(seed).standard_normal((n, 2))
+        return X, table.y[idx]
+    if name == "circles":
+        ds = datasets.make_circles(n, noise=noise, factor=0.5, random_state=seed)
+    elif name == "spirals":
+        ds = datasets.make_spirals(n, noise=noise, random_state=seed)
+    elif name == "clusters":
+        ds = datasets.make_gaussian_clusters(n, centers=classes, std=max(noise, 0.05), spread=4.0,
+                                             random_state=seed)
+    else:
+        ds = datasets.make_curve(n, noise=noise, random_state=seed)
+    return np.asarray(ds.X, dtype=np.float64), np.asarray(ds.y)
 
 
 def parse_csv(text: str, limits: Limits) -> tuple[np.ndarray, np.ndarray]:
