@@ -8,11 +8,13 @@ page over a WebSocket.  Play, pause and the step buttons gate that loop from a
 callback (``on_iteration_end`` / ``on_epoch_end``); the page never trains.
 
 Modules: :mod:`.limits` (bounds on everything a page may ask for),
-:mod:`.config` (validation of a page's settings), :mod:`.data` (the data sets),
-:mod:`.views` (what a snapshot shows: decision boundary, unit maps, clicked
-numbers, the error surface), :mod:`.session` (one tab's training thread) and
-:mod:`.server` (HTTP, WebSocket, static files; needs the ``playground`` extra,
-``aiohttp``).  Only :mod:`.server` imports aiohttp.  See ``docs/playground.md``.
+:mod:`.config` (validation of a page's settings), :mod:`.commands` (validation
+of its commands), :mod:`.data` (the data sets), :mod:`.views` (what a snapshot
+shows: decision boundary, unit maps, clicked numbers, the error surface),
+:mod:`.session` and :mod:`.gate` (one tab's training thread and the callback
+that steers it), :mod:`.server` and :mod:`.connection` (HTTP, WebSocket, static
+files; they need the ``playground`` extra, ``aiohttp``, and are the only modules
+that import it).  See ``docs/playground.md``.
 """
 
 from __future__ import annotations

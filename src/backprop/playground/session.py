@@ -34,14 +34,14 @@ from .. import optim
 from .._errors import BackpropError, ConfigError
 from ..network import Network
 from ..training import Trainer
-from ..training.callbacks import Callback
 from . import views
+from .commands import check_command
 from .data import make_data
+from .gate import Gate
 from .limits import DEFAULT_LIMITS, Limits
 
 __all__ = ["Session", "Closed", "to_json"]
 
-PUBLISH_EVERY = 0.1      # seconds between snapshots while playing
 PATH_CAPACITY = 1024     # parameter vectors kept for the optimizer's path (thinned when full)
 HISTORY_POINTS = 500     # loss-curve points sent per snapshot (evenly thinned)
 _NONFINITE = re.compile(r"(?<=[\[,:])\s*(-?Infinity|NaN)(?=\s*[,\]}])")
@@ -89,7 +89,7 @@ class Session:
                             metric="r2" if self.data.task == "regression" else "accuracy",
                             validation_data=(self.data.X_test, self.data.T_test) if has_test else None)
         self.initial = self.losses()                       # epoch 0 of the loss curves
-        self.gate = _Gate(self)
+        self.gate = Gate(self)
         self.trainer = Trainer(**self.options, callbacks=[self.gate])
         self.names = views.param_names(self.net, X[0], T[0], n["loss"])
         self.speed = t["speed"]
@@ -100,7 +100,7 @@ class Session:
         self.path = np.empty((PATH_CAPACITY, self.net.n_params))
         self.path_n, self.path_stride = 0, 1
         self.running = False          # inside fit
-        self.next_at = self.last_publish = 0.0
+        self.next_at = self.last_publish = self.publish_cost = 0.0
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._main, name="playground-session", daemon=True)
 
@@ -120,47 +120,7 @@ class Session:
 
     def check(self, cmd: dict[str, Any]) -> dict[str, Any]:
         """Validate a command against this session's sizes; raises ConfigError with the reason."""
-        kind = cmd.get("type")
-        n_train, P = len(self.data.train), self.net.n_params
-        if kind in ("play", "pause"):
-            return {"type": kind}
-        if kind == "step":
-            unit = cmd.get("unit", "iteration")
-            if unit not in ("iteration", "epoch"):
-                raise ConfigError(f"step unit must be 'iteration' or 'epoch', got {unit!r}")
-            return {"type": "step", "unit": unit}
-        if kind == "set":
-            out = {"type": "set"}
-            if "learning_rate" in cmd:
-                if "learning_rate" not in self.opt.hyperparameters:
-                    raise ConfigError(f"optimizer {self.opt.name} has no learning rate")
-                out["learning_rate"] = _num("learning_rate", cmd["learning_rate"], 0.0,
-                                            self.limits.max_learning_rate, low_open=True)
-            if "speed" in cmd:
-                out["speed"] = _num("speed", cmd["speed"], 0.1, self.limits.max_speed)
-            return out
-        if kind == "watch":
-            what = cmd.get("kind")
-            sample = int(_num("sample", cmd.get("sample", 0), 0, n_train - 1, integer=True))
-            if what is None:
-                return {"type": "watch", "watch": None}
-            if what == "weight":
-                return {"type": "watch", "watch": {"kind": "weight", "sample": sample,
-                                                   "index": int(_num("index", cmd.get("index"), 0, P - 1, integer=True))}}
-            if what == "unit":
-                layer = int(_num("layer", cmd.get("layer"), 1, len(self.net.layers), integer=True))
-                unit = int(_num("unit", cmd.get("unit"), 0, self.net.layer_sizes[layer] - 1, integer=True))
-                return {"type": "watch", "watch": {"kind": "unit", "layer": layer, "unit": unit,
-                                                   "sample": sample}}
-            raise ConfigError(f"watch kind must be 'weight', 'unit' or null, got {what!r}")
-        if kind == "landscape":
-            i = int(_num("i", cmd.get("i"), 0, P - 1, integer=True))
-            j = int(_num("j", cmd.get("j"), 0, P - 1, integer=True))
-            res = int(_num("resolution", cmd.get("resolution", 31), 5, self.limits.max_grid, integer=True))
-            if i == j and P > 1:
-                raise ConfigError("choose two different parameters for the landscape")
-            return {"type": "landscape", "i": i, "j": j, "resolution": res}
-        raise ConfigError(f"unknown command {kind!r}; valid: play, pause, step, set, watch, landscape")
+        return check_command(self, cmd)
 
     # --- the session's thread ----------------------------------------------------
     def _main(self) -> None:
@@ -226,9 +186,12 @@ class Session:
             return True
         elif kind == "landscape":
             self.pair = (cmd["i"], cmd["j"])
-            out = views.landscape(self.net, self.data, self.options, cmd["i"], cmd["j"],
-                                  self.path_so_far(), cmd["resolution"])
-            self.emit("landscape", to_json(out))
+            try:
+                out = views.landscape(self.net, self.data, self.options, cmd["i"], cmd["j"],
+                                      self.path_so_far(), cmd["resolution"])
+            except (BackpropError, ValueError, FloatingPointError) as exc:
+                out = {"type": "error", "message": f"no error surface: {exc}"}
+            self.emit(out["type"], to_json(out))
             return True
         return False
 
@@ -259,7 +222,7 @@ class Session:
         h = run.history
         keep = _thin(len(h.epoch) + 1, HISTORY_POINTS)
         epochs = [0, *h.epoch]
-        X, T = data.X_train, data.T_train
+        X = data.X_train
         now = self.losses()
         mid_epoch = run.order is not None and 0 < run.pos < run.n_batches
         path = self.path_so_far()[:, list(self.pair)]
@@ -286,16 +249,20 @@ class Session:
             **views.maps(net, data),
         }
         if self.watch is not None:
-            w = self.watch
-            sample = min(w["sample"], len(X) - 1)
-            if w["kind"] == "weight":
-                last = run.grad if run.iteration > 0 else None
-                state["inspect"] = views.inspect_weight(net, data, self.options, run.opt_state, last,
-                                                        w["index"], sample)
-            else:
-                state["inspect"] = views.inspect_unit(net, data, self.options["loss"], w["layer"],
-                                                      w["unit"], sample)
+            try:
+                state["inspect"] = self.inspect(run)
+            except (BackpropError, ValueError, FloatingPointError) as exc:
+                state["inspect_error"] = str(exc)
         return state
+
+    def inspect(self, run) -> dict[str, Any]:
+        """The clicked weight's or unit's numbers at the current state."""
+        net, data, w = self.net, self.data, self.watch
+        sample = min(w["sample"], len(data.train) - 1)
+        if w["kind"] == "weight":
+            last = run.grad if run.iteration > 0 else None
+            return views.inspect_weight(net, data, self.options, run.opt_state, last, w["index"], sample)
+        return views.inspect_unit(net, data, self.options["loss"], w["layer"], w["unit"], sample)
 
     def losses(self) -> tuple[float, float | None]:
         """Training and test loss (mean over samples, data term) at the current weights."""
@@ -304,8 +271,10 @@ class Session:
         return train, (self.net.loss(d.X_test, d.T_test, loss, "mean") if len(d.test) else None)
 
     def publish(self) -> None:
-        self.last_publish = time.perf_counter()
+        t0 = time.perf_counter()
         self.emit("state", to_json(self.snapshot()))
+        self.last_publish = time.perf_counter()
+        self.publish_cost = self.last_publish - t0
 
     def dataset(self) -> dict[str, Any]:
         """The points, for the page's plots (sent once per session)."""
@@ -314,74 +283,3 @@ class Session:
                 "X": d.X_raw.tolist(), "y": d.y.tolist(), "train": d.train.tolist(),
                 "test": d.test.tolist(), "bounds": d.bounds(),
                 "X_train": d.X_train.tolist(), "T_train": d.T_train.tolist()}
-
-
-class _Gate(Callback):
-    """The trainer's callback that lets the page steer the loop (see the module docstring)."""
-
-    def __init__(self, session: Session):
-        self.s = session
-        self.busy_since = time.perf_counter()
-
-    def on_train_begin(self, event) -> None:
-        s = self.s
-        if s.path_n == 0:
-            s.record()
-        s.drain()
-        if s.mode == "paused":
-            s.rest()
-        self.busy_since = s.next_at = time.perf_counter()
-
-    def on_iteration_end(self, event) -> None:
-        s, run = self.s, self.s.trainer.run_
-        s.record()
-        s.drain()
-        if s.mode == "play":
-            self.throttle()
-        if s.mode == "iteration" and run.iteration >= s.target:
-            s.mode = "paused"
-        if s.mode == "paused" and run.pos < run.n_batches:   # an epoch's last update rests after
-            s.rest()                                          # the epoch's bookkeeping instead
-
-    def on_epoch_end(self, event) -> None:
-        s, run = self.s, self.s.trainer.run_
-        s.drain()
-        if (s.mode == "iteration" and run.iteration >= s.target) or (
-                s.mode == "epoch" and run.epoch >= s.target):
-            s.mode = "paused"
-        if s.mode == "paused":
-            s.rest()
-
-    def throttle(self) -> None:
-        """Hold play to ``speed`` updates per second and a share of one core; publish now and then."""
-        s, now = self.s, time.perf_counter()
-        s.next_at = max(s.next_at + 1.0 / s.speed, now - 0.1)
-        busy = now - self.busy_since
-        wait = max(s.next_at - now, 0.0)
-        if busy > 0.05:                   # computed 50 ms in a row: rest as long again
-            wait = max(wait, busy * (1 - s.limits.busy_fraction) / s.limits.busy_fraction)
-        if now - s.last_publish >= PUBLISH_EVERY:
-            s.publish()
-        end = time.perf_counter() + wait
-        while s.mode == "play" and wait > 0:
-            try:
-                cmd = s.cmds.get(timeout=wait)
-            except queue.Empty:
-                break
-            s.handle(cmd)
-            wait = end - time.perf_counter()
-        if wait > 0 or busy > 0.05:
-            self.busy_since = time.perf_counter()
-
-
-def _num(name: str, value: Any, low: float, high: float, integer: bool = False,
-         low_open: bool = False) -> float:
-    ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
-    ok = ok and (value > low if low_open else value >= low) and value <= high
-    if ok and integer:
-        ok = value == int(value)
-    if not ok:
-        kind = "an integer" if integer else "a number"
-        raise ConfigError(f"{name} must be {kind} in {'(' if low_open else '['}{low}, {high}], "
-                          f"got {value!r}"[:200])
-    return value
