@@ -416,7 +416,7 @@ def test_every_generated_data_set_trains(server, name, task, outputs):
     assert data["task"] == task and len(data["test"]) == 15 and len(data["train"]) == 45
     assert s["layer_sizes"] == [ref.X.shape[1], 3, 2, outputs] and s["iterations_per_epoch"] == 6
     assert s["test_loss_now"] is not None and len(s["history"]["test_loss"]) == 3
-    assert [len(layer) for layer in s["units"]] == [3, 2]
+    assert [len(layer) for layer in s["units"]] == [3, 2] and len(s["output_units"]) == outputs
     if name == "curve":
         assert s["output"]["kind"] == "curve" and len(s["output"]["values"]) == 160
     else:

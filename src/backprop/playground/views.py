@@ -1,7 +1,7 @@
 """What the page shows, computed from the library at one state of training.
 
 * :func:`maps` -- the network's output over the input plane (decision boundary,
-  or the fitted curve for 1-D data) and every hidden unit's own output y, from
+  or the fitted curve for 1-D data) and every unit's own output y, from
   :meth:`Network.forward_trace`; quantised to bytes for the wire.
 * :func:`inspect_weight` -- a parameter's value, dE/dw over the training set
   (``loss_and_grad``, plus the trainer's coupled decay lambda w), the chain-rule
@@ -92,10 +92,10 @@ def maps(net: Network, data: PlayData, res_out: int = 48, res_unit: int = 20) ->
     _, yu = net.forward_trace(data.inputs(Pu))
     ushape = [res_unit] if one_d else [res_unit, res_unit]
     units = []
-    for layer, y in zip(net.layers[:-1], yu[:-1]):
+    for layer, y in zip(net.layers, yu):     # every unit's own output y, the output units' too
         name = layer.activation.name
         units.append([_encode(y[:, j].reshape(ushape), *_range(name, y[:, j])) for j in range(y.shape[1])])
-    return {"output": output, "units": units, "bounds": data.bounds()}
+    return {"output": output, "units": units[:-1], "output_units": units[-1], "bounds": data.bounds()}
 
 
 def param_names(net: Network, x: np.ndarray, t: np.ndarray, loss: str) -> list[str]:

@@ -136,9 +136,8 @@ export class NetView {
       const cv = this.canvases[l + 1][j];
       oneD ? drawCurveMap(cv, map) : drawMap(cv, map);
     }));
-    const out = state.output, last = this.canvases[this.canvases.length - 1];
-    if (!oneD && out.kind !== "curve") last.forEach((cv) => drawMap(cv, out, out.confidence));
-    else if (out.values) last.forEach((cv) => drawCurveMap(cv, curveAsMap(out.values)));
+    const last = this.canvases[this.canvases.length - 1];
+    state.output_units.forEach((map, j) => (oneD ? drawCurveMap(last[j], map) : drawMap(last[j], map)));
   }
 
   select(sel) { this.selected = sel; this.markSelected(); }
@@ -156,11 +155,4 @@ export class NetView {
       if (n) n.classList.add("selected");
     }
   }
-}
-
-function curveAsMap(values) {
-  const v = values.map((x) => (x === null ? 0 : x));
-  const lo = Math.min(...v), hi = Math.max(...v);
-  const q = v.map((x) => Math.round(((x - lo) / (hi - lo || 1)) * 255));
-  return { lo, hi, mid: (lo + hi) / 2, data: btoa(String.fromCharCode(...q)) };
 }
