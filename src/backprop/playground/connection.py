@@ -31,6 +31,7 @@ class Manager:
         self.limits, self.loopback = limits, loopback
         self.connections: set[Connection] = set()
         self.sessions: set[Session] = set()
+        self.tasks: set[asyncio.Task] = set()     # retiring sessions (a reference keeps each alive)
 
     def status(self) -> dict[str, Any]:
         return {"sessions": len(self.connections),
@@ -139,7 +140,9 @@ class Connection:
         async def wait():
             await self.loop.run_in_executor(None, session.close, 10.0)
             self.mgr.sessions.discard(session)
-        self.loop.create_task(wait())
+        task = self.loop.create_task(wait())
+        self.mgr.tasks.add(task)
+        task.add_done_callback(self.mgr.tasks.discard)
 
     def shutdown(self) -> None:
         self.closed = True
