@@ -27,6 +27,7 @@ COMMANDS = [
     "plot",
     "compare",
     "sweep",
+    "playground",
 ]
 
 
