@@ -294,3 +294,21 @@ def test_partial_fit_and_validation_data_and_float32(rng):
         np.testing.assert_allclose(c.params[k], net.params, rtol=0, atol=1e-5)
         np.testing.assert_allclose(hc["val_metric"][:, k], h["val_metric"], rtol=1e-4)
     assert c.params.dtype == np.float32
+
+
+def test_all_networks_diverging_in_one_epoch_with_validation_data():
+    """Regression: a stack whose every network diverges in the same epoch, with validation data."""
+    import warnings
+
+    from backprop import NetworkStack
+    from backprop.training.many import fit_many
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2)) * 100
+    T = X.sum(axis=1)
+    stack = NetworkStack([2, 4, 1], activation="tanh", output_activation="identity", random_states=[1, 2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        h = fit_many(stack, X, T, optimizer="sgd", learning_rate=1.0, epochs=5, batch_size=5,
+                     reduction="mean", validation_data=(X[:5], T[:5]), progress=False)
+    assert h.stop_reasons == ["diverged", "diverged"]
+    assert np.all(np.isfinite(stack.params))

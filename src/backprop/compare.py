@@ -26,6 +26,7 @@ Every independent training group is one job for :func:`backprop.sweep.run_jobs`
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -172,54 +173,30 @@ def train_group(task_name: str, label: str, optimizer: str, hyper: dict, learnin
     opt = optim.get(optimizer, **{**hyper, "learning_rate": learning_rate})
     kw = dict(activation=spec.activation, output_activation=spec.output)
     X, T, Xv, Tv = task["X"], task["T"], task["Xv"], task["Tv"]
-    t0 = time.perf_counter()
-    times, val = [], []
-    try:
-        from .training.many import NetworkStack, fit_many
-    except ImportError:
-        fit_many = None
-    with np.errstate(all="ignore"):
-        if fit_many is not None:
-            stack = NetworkStack(task["layers"], random_states=list(seeds), **kw)
-
-            def record(epoch: int, s) -> None:
-                val.append(s.loss(Xv, Tv, spec.loss, "mean"))
-                times.append(time.perf_counter() - t0)
-
-            hist = fit_many(stack, X, T, optimizer=opt, epochs=epochs, batch_size=spec.batch_size,
-                            loss=spec.loss, reduction="mean", callback=record)
-            loss = np.asarray(hist["loss"])
-            Z = [stack.network(k).forward(Xv) for k in range(len(seeds))]
-        else:
-            loss, Z = _fit_each(task, opt, seeds, epochs, kw, val, times, t0)
+    from .training.many import NetworkStack, fit_many
+    stack = NetworkStack(task["layers"], random_states=list(seeds), **kw)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # divergence and stalls are results here, counted below
+        hist = fit_many(stack, X, T, optimizer=opt, epochs=epochs, batch_size=spec.batch_size,
+                        loss=spec.loss, reduction="mean", validation_data=(Xv, Tv), progress=False)
+    loss, val = _pad(hist["loss"], epochs), _pad(hist["val_loss"], epochs)
+    times = np.cumsum(_pad(hist["time"], epochs)[:, 0] if np.ndim(hist["time"]) > 1
+                      else _pad(hist["time"], epochs))
+    Z = [stack.network(k).forward(Xv) for k in range(len(seeds))]
     metric = np.array([_metric(task, z) if np.all(np.isfinite(z)) else np.nan for z in Z])
     return {"task": task_name, "baseline": _baseline(task), "label": label, "optimizer": optimizer, "learning_rate": learning_rate,
             "seeds": list(seeds), "loss": np.asarray(loss, float).reshape(-1, len(seeds)),
-            "val_loss": np.asarray(val, float).reshape(-1, len(seeds)), "time": np.array(times),
+            "val_loss": np.asarray(val, float).reshape(-1, len(seeds)), "time": np.asarray(times, float),
             "metric": metric}
 
 
-def _fit_each(task, opt, seeds, epochs, kw, val, times, t0):
-    """One network at a time, same rules as ``fit_many``: seed k draws weights and batch order."""
-    from .training.batching import epoch_batches, resolve_batch_size
-    spec, X, T = task["spec"], task["X"], task["T"]
-    n = len(X)
-    B = resolve_batch_size(spec.batch_size, n)
-    nets = [Network(task["layers"], random_state=s, **kw) for s in seeds]
-    rngs = [np.random.default_rng(s) for s in seeds]
-    states = [opt.init(net.params) for net in nets]
-    grads = [np.empty_like(net.params) for net in nets]
-    loss = np.zeros((epochs, len(nets)))
-    for e in range(epochs):
-        for k, net in enumerate(nets):
-            for idx in epoch_batches(n, B, rngs[k]):
-                E, _ = net.loss_and_grad(X[idx], T[idx], spec.loss, "mean", out=grads[k])
-                loss[e, k] += E * len(idx) / n
-                step, states[k] = opt.update(grads[k], states[k], net.params)
-                net.params += step
-        val.append([net.loss(task["Xv"], task["Tv"], spec.loss, "mean") for net in nets])
-        times.append(time.perf_counter() - t0)
-    return loss, [net.forward(task["Xv"]) for net in nets]
+def _pad(column: np.ndarray, epochs: int) -> np.ndarray:
+    """A history column padded with NaN to ``epochs`` rows (all networks may stop early)."""
+    a = np.asarray(column, dtype=float)
+    if len(a) >= epochs:
+        return a[:epochs]
+    pad = np.full((epochs - len(a),) + a.shape[1:], np.nan)
+    return np.concatenate([a, pad]) if len(a) else pad
 
 
 def compare(tasks: Sequence[str] = ("xor", "breast-cancer", "digits", "regression"),

@@ -78,6 +78,8 @@ def end_epoch(trainer, run: Run, data: Data) -> bool:
                     val_metric = _per_network(f, net.forward(data.Xv), data.Tv, data.wv,
                                               data.threshold)
     if run.K is not None:  # NaN where a network did not train this epoch
+        if val_loss is None and data.Xv is not None:  # every network diverged this epoch
+            val_loss = np.full(run.K, np.nan)
         loss = np.where(rec, loss, np.nan)
         val_loss, metric, val_metric = (None if v is None else np.where(ok0, v, np.nan)
                                         for v in (val_loss, metric, val_metric))
