@@ -3,4 +3,7 @@
 
 DEMOS = {
     "xor": "backprop.demos.xor",
+    "pima": "backprop.demos.pima",
+    "breast-cancer": "backprop.demos.breast_cancer",
+    "digits": "backprop.demos.digits",
 }
