@@ -21,6 +21,9 @@ COMMANDS = [
     "demo",
     "export",
     "describe",
+    "plot",
+    "compare",
+    "sweep",
 ]
 
 
