@@ -14,14 +14,18 @@ data.  Progress goes to stderr.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
 from .._errors import ConfigError
+
+if TYPE_CHECKING:
+    from ._models import MLP
 
 __all__ = ["stratified_folds", "held_out_split", "confusion_matrix", "cross_validate", "held_out",
            "format_report", "report_warnings", "progress", "Evaluation", "add_common_arguments",
@@ -163,9 +167,8 @@ def _confusion_lines(test: Evaluation, class_names: Sequence[str], tag: str) -> 
     return lines
 
 
-
 # --- shared command-line options and flow ------------------------------------------------------
-def add_common_arguments(p, folds: int, quick_folds: int = 3) -> None:
+def add_common_arguments(p: argparse.ArgumentParser, folds: int, quick_folds: int = 3) -> None:
     """--folds, --seed, --quick, --test-fraction and the MLP's --hidden/--weight-decay/--epochs."""
     p.add_argument("--folds", type=int, default=None,
                    help=f"cross-validation folds (default {folds}; {quick_folds} with --quick; 0: none)")
@@ -180,14 +183,14 @@ def add_common_arguments(p, folds: int, quick_folds: int = 3) -> None:
     p.set_defaults(_folds_default=(folds, quick_folds))
 
 
-def settings(args, mlp) -> tuple[object, int]:
+def settings(args: argparse.Namespace, mlp: "MLP") -> tuple["MLP", int]:
     """The MLP after --hidden/--weight-decay/--epochs/--quick, and the number of folds."""
     from dataclasses import replace
     from ..cli import parse_list
     if args.hidden is not None:
         try:
             hidden = tuple(parse_list(args.hidden, int, "integer"))
-        except Exception:
+        except argparse.ArgumentTypeError:
             hidden = ()
         if not hidden or min(hidden) < 1:
             raise ConfigError(f"--hidden must be positive integers separated by commas, got {args.hidden!r}")
