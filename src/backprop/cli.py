@@ -20,6 +20,7 @@ COMMANDS = [
     "explain",
     "demo",
     "export",
+    "describe",
 ]
 
 

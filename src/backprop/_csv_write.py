@@ -1,0 +1,81 @@
+"""Atomic CSV writing for :mod:`backprop.csvio` (temporary file + ``os.replace``)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from ._errors import DataError
+
+__all__ = ["write_csv"]
+
+
+def write_csv(path: str | os.PathLike, data: np.ndarray | Mapping[str, Sequence] | Sequence,
+              columns: Sequence[str] | None = None, delimiter: str = ",") -> Path:
+    """Write rows atomically (temporary file + ``os.replace``); returns the path.
+
+    ``data`` is a 1-D or 2-D array (``columns`` names its columns and becomes the
+    header) or a mapping ``{column: values}`` of equal-length columns (numbers or
+    text).  Floats are written with ``repr`` so they read back exactly; NaN as ``NaN``.
+    """
+    if isinstance(data, Mapping):
+        columns = [str(c) for c in data]
+        cols = [np.asarray(v).reshape(-1) for v in data.values()]
+    else:
+        a = np.asarray(data)
+        a = a.reshape(-1, 1) if a.ndim == 1 else a
+        if a.ndim != 2:
+            raise DataError(f"write_csv needs 1-D or 2-D data, got shape {a.shape}")
+        cols = [a[:, j] for j in range(a.shape[1])]
+    if len({len(c) for c in cols}) > 1:
+        raise DataError(f"write_csv columns differ in length: {[len(c) for c in cols]}")
+    if columns is not None and len(columns) != len(cols):
+        raise DataError(f"write_csv got {len(columns)} column names for {len(cols)} columns")
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise DataError(f"cannot write {str(path)!r}: directory {str(parent)!r} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise DataError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f, delimiter=delimiter, lineterminator="\n")
+            if columns is not None:
+                writer.writerow(columns)
+            for row in zip(*cols):
+                writer.writerow([_fmt(v) for v in row])
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, _mode_for(path))
+        os.replace(tmp, path)
+    except BaseException as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise DataError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
+        raise
+    return path
+
+
+def _fmt(v) -> str:
+    if isinstance(v, (float, np.floating)):
+        return "NaN" if np.isnan(v) else repr(float(v))
+    if isinstance(v, (np.integer, np.bool_)):
+        return str(int(v))
+    return str(v)
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

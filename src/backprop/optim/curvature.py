@@ -1,0 +1,217 @@
+"""Backprop for curvature: per-sample gradients, Jacobians and the R-operator.
+
+Everything here works on one network whose parameters already hold theta,
+on its forward trace ``ys = [x, y_1, ..., z]`` and pre-activations
+``us = [u_1, ..., s]`` (``Network.forward_trace``).  Notation as in
+:mod:`backprop.network`: ``delta_l = dE/du_l`` per sample, shape (n, n_out).
+
+* Per-sample backprop keeps the rows apart: the gradient of sample i is the
+  outer product ``delta_l[i] y_{l-1}[i]^T`` (weights) and ``delta_l[i]``
+  (biases), flattened in the layout of ``params``.
+* Pearlmutter's R-operator (Pearlmutter 1994, "Fast exact multiplication by
+  the Hessian") is the directional derivative R{f} = d/dr f(theta + r v) at
+  r = 0 pushed through the forward pass and then through backprop:
+
+      R{u_l} = R{y_l-1} W_l^T + y_l-1 V_l^T + c_l        (V, c: v's views)
+      R{y_l} = g'(u_l) R{u_l}
+      R{delta_l} = R of "g'(u_l) * a_l",  a_l = delta_l+1 W_l+1 (dE/dz at the output)
+      R{a_l} = R{delta_l+1} W_l+1 + delta_l+1 V_l+1
+      R{dE/dW_l} = R{delta_l}^T y_l-1 + delta_l^T R{y_l-1}
+
+  and R{dE/dtheta} = H v exactly.  For element-wise g the second derivative
+  is written through the output as g''(u) = h(z) g'(u), so
+  R{g'(u) a} = h(z) R{z} a + g'(u) R{a}.
+* Gauss-Newton and Fisher products use the same forward R{z} = J_z v and
+  one ordinary backward pass: G v = J^T (H_out J v) (Schraudolph 2002).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+# h(z) with g''(u) = h(z) g'(u), for element-wise activations (0: piecewise linear).
+_H = {"sigmoid": lambda z: 1.0 - 2.0 * z, "tanh": lambda z: -2.0 * z}
+
+# d^2 loss / dz^2 (diagonal) for the Gauss-Newton matrix split at z (non-canonical pairs).
+_LOSS_ZZ = {
+    "squared_error": lambda z, t: np.ones_like(z),
+    "binary_cross_entropy": lambda z, t: t / _clip(z) ** 2 + (1 - t) / _clip(1 - z) ** 2,
+    "cross_entropy": lambda z, t: t / _clip(z) ** 2,
+}
+# Fisher information of the output distribution in terms of its mean z (true Fisher).
+_FISHER_ZZ = {
+    "squared_error": lambda z, t: np.ones_like(z),                 # Gaussian, unit variance
+    "binary_cross_entropy": lambda z, t: 1.0 / _clip(z * (1 - z)),  # Bernoulli
+    "cross_entropy": lambda z, t: 1.0 / _clip(z),                   # categorical
+}
+
+
+def _clip(a: np.ndarray) -> np.ndarray:
+    return np.maximum(a, np.finfo(a.dtype).tiny ** 0.5)
+
+
+def output_delta(net, lossf, z: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """Per-sample dl_i/ds (unweighted): ``z - t`` for canonical pairs, else g'(s) dl/dz."""
+    act = net.layers[-1].activation
+    if act.name == lossf.canonical:
+        return z - T
+    return act.backward(z, lossf.dz(z, T), out=np.empty_like(z))
+
+
+def per_sample_backprop(net, ys: Sequence[np.ndarray], delta: np.ndarray) -> np.ndarray:
+    """Rows of dE_i/dtheta, shape (n, P), given each sample's output delta dE_i/ds."""
+    n = delta.shape[0]
+    rows = np.empty((n, net.n_params), net.dtype)
+    views = _row_views(net, rows)
+    for l in range(len(net.layers) - 1, -1, -1):
+        gW, gb = views[l]
+        np.multiply(delta[:, :, None], ys[l][:, None, :], out=gW)
+        gb[...] = delta
+        if l > 0:
+            delta = net.layers[l - 1].activation.backward(ys[l], delta @ net.layers[l].W,
+                                                          out=np.empty_like(ys[l]))
+    return rows
+
+
+def backprop_sum(net, ys: Sequence[np.ndarray], delta: np.ndarray) -> np.ndarray:
+    """sum_i dE_i/dtheta, shape (P,): ordinary backprop from the output delta."""
+    out = np.empty(net.n_params, net.dtype)
+    for l, (gW, gb) in reversed(list(enumerate(net.unflatten(out)))):
+        np.matmul(delta.T, ys[l], out=gW)
+        np.sum(delta, axis=0, out=gb)
+        if l > 0:
+            delta = net.layers[l - 1].activation.backward(ys[l], delta @ net.layers[l].W,
+                                                          out=np.empty_like(ys[l]))
+    return out
+
+
+def r_forward(net, ys: Sequence[np.ndarray], v: np.ndarray) -> tuple[list, list]:
+    """``(R{u}, R{y})``: directional derivatives along v of every layer's u_l and y_l.
+
+    ``R{y}[0] = 0`` (the inputs do not depend on theta); ``R{u}[l]`` is layer
+    l + 1's pre-activation, so ``R{u}[-1] = R{s}`` and ``R{y}[-1] = R{z}``.
+    """
+    rys, rus = [np.zeros_like(ys[0])], []
+    for l, ((V, c), layer) in enumerate(zip(net.unflatten(v), net.layers)):
+        rus.append(rys[l] @ layer.W.T + ys[l] @ V.T + c)
+        rys.append(_jvp(layer.activation, ys[l + 1], rus[-1]))
+    return rus, rys
+
+
+def _jvp(act, z: np.ndarray, ru: np.ndarray) -> np.ndarray:
+    """R{z} from R{u}: g'(u) R{u}, or the softmax Jacobian z (R{u} - <z, R{u}>)."""
+    if act.elementwise:
+        return act.deriv(z) * ru
+    return z * (ru - np.einsum("ij,ij->i", z, ru)[:, None])
+
+
+def _r_backward(act, z, rz, a, ra):
+    """R{dE/du} for dE/du = act.backward(z, a), given R{z} and R{a}."""
+    if act.elementwise:
+        h = _H.get(act.name)
+        out = act.deriv(z) * ra
+        if h is not None:
+            out += h(z) * rz * a
+        return out
+    za = np.einsum("ij,ij->i", z, a)[:, None]
+    inner = np.einsum("ij,ij->i", rz, a)[:, None] + np.einsum("ij,ij->i", z, ra)[:, None]
+    return rz * (a - za) + z * (ra - inner)
+
+
+def hessian_vector(net, lossf, ys, T, p, v) -> np.ndarray:
+    """H v of E = sum_i p_i l_i by Pearlmutter's R-operator (exact, two passes)."""
+    act = net.layers[-1].activation
+    z = ys[-1]
+    rys = r_forward(net, ys, v)[1]
+    if act.name == lossf.canonical:       # delta = z - t, so R{delta} = R{z}
+        delta, rdelta = z - T, rys[-1].copy()
+    else:
+        a = lossf.dz(z, T)
+        ra = _LOSS_ZZ[lossf.name](z, T) * rys[-1]
+        delta = act.backward(z, a, out=np.empty_like(z))
+        rdelta = _r_backward(act, z, rys[-1], a, ra)
+    delta *= p[:, None]
+    rdelta *= p[:, None]
+    out = np.empty(net.n_params, net.dtype)
+    views, vviews = net.unflatten(out), net.unflatten(v)
+    for l in range(len(net.layers) - 1, -1, -1):
+        gW, gb = views[l]
+        gW[...] = rdelta.T @ ys[l] + delta.T @ rys[l]
+        gb[...] = rdelta.sum(axis=0)
+        if l > 0:
+            W, V = net.layers[l].W, vviews[l][0]
+            a, ra = delta @ W, rdelta @ W + delta @ V
+            prev = net.layers[l - 1].activation
+            delta = prev.backward(ys[l], a, out=np.empty_like(a))
+            rdelta = _r_backward(prev, ys[l], rys[l], a, ra)
+    return out
+
+
+def curvature_vector(net, lossf, ys, T, p, v, kind: str) -> np.ndarray:
+    """Gauss-Newton (``kind="gauss_newton"``) or true Fisher (``"fisher"``) times v.
+
+    Canonical pairs: both equal J_s^T (d^2 l / ds^2) J_s v and d^2 l/ds^2 R{s} = R{z},
+    so the backward pass starts from p_i R{z_i}.  Other pairs split at z:
+    J_z^T M J_z v with M = d^2 l/dz^2 (Gauss-Newton) or the output distribution's
+    Fisher in its mean z (Gaussian 1, Bernoulli 1/(z(1-z)), categorical 1/z).
+    """
+    act = net.layers[-1].activation
+    rz = r_forward(net, ys, v)[1][-1]
+    if act.name == lossf.canonical:
+        delta = rz
+    else:
+        M = (_LOSS_ZZ if kind == "gauss_newton" else _FISHER_ZZ)[lossf.name](ys[-1], T)
+        delta = act.backward(ys[-1], M * rz, out=np.empty_like(rz))
+    return backprop_sum(net, ys, delta * p[:, None])
+
+
+def empirical_fisher_vector(net, ys, delta: np.ndarray, p: np.ndarray, v) -> np.ndarray:
+    """sum_i p_i grad l_i (grad l_i . v) without forming the rows.
+
+    grad l_i . v = <dl_i/ds, R{s_i}>, so one forward R-pass and one backward
+    pass from the output delta p_i c_i dl_i/ds suffice.
+    """
+    rs = r_forward(net, ys, v)[0][-1]
+    c = np.einsum("ij,ij->i", delta, rs)
+    return backprop_sum(net, ys, delta * (p * c)[:, None])
+
+
+def output_jacobian_rows(net, ys, unit: int) -> np.ndarray:
+    """d z_i[unit] / d theta for every sample i, shape (n, P): one backward pass."""
+    z = ys[-1]
+    e = np.zeros_like(z)
+    e[:, unit] = 1.0
+    delta = net.layers[-1].activation.backward(z, e, out=np.empty_like(z))
+    return per_sample_backprop(net, ys, delta)
+
+
+def kfac_factors(net, ys, delta: np.ndarray, p: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """K-FAC's per-layer ``(A, G)``: A = E[a a^T] with a = (y_l-1, 1), G = sum_i p_i d_i d_i^T.
+
+    ``d_i = dl_i/du_l`` are unweighted per-sample deltas and E[.] the mean with
+    weights p / sum(p), so G kron A approximates the layer's block of the
+    empirical Fisher sum_i p_i grad l_i grad l_i^T (Martens & Grosse 2015).
+    """
+    w = p / p.sum()
+    factors = []
+    for l in range(len(net.layers) - 1, -1, -1):
+        a = np.hstack([ys[l], np.ones((ys[l].shape[0], 1), ys[l].dtype)])
+        factors.append(((a * w[:, None]).T @ a, (delta * p[:, None]).T @ delta))
+        if l > 0:
+            delta = net.layers[l - 1].activation.backward(ys[l], delta @ net.layers[l].W,
+                                                          out=np.empty_like(ys[l]))
+    return factors[::-1]
+
+
+def _row_views(net, rows: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per-layer ``(n, n_out, n_in)`` and ``(n, n_out)`` views into per-sample rows (n, P)."""
+    views, at = [], 0
+    n = rows.shape[0]
+    for n_in, n_out in zip(net.layer_sizes[:-1], net.layer_sizes[1:]):
+        W = rows[:, at:at + n_out * n_in].reshape(n, n_out, n_in)
+        at += n_out * n_in
+        views.append((W, rows[:, at:at + n_out]))
+        at += n_out
+    return views
