@@ -34,14 +34,18 @@ from ._jit import HAVE_NUMBA
 
 __all__ = ["available", "supports", "why_not", "worthwhile", "run_epoch", "run_epochs", "EpochResult"]
 
-_PLANS: "weakref.WeakKeyDictionary[Any, _plan.NetPlan]" = weakref.WeakKeyDictionary()
+
+_EPOCH: Any = None
 
 
 def _kernel() -> Any:
     """The epoch kernel module: compiled on first use, else loaded from numba's cache."""
-    from . import _jit, epoch
-    _jit.invalidate_stale_cache(epoch.train, "epoch.py", "layers.py", "optimizers.py")
-    return epoch
+    global _EPOCH
+    if _EPOCH is None:
+        from . import _jit, epoch
+        _jit.invalidate_stale_cache(epoch.train, "epoch.py", "layers.py", "optimizers.py")
+        _EPOCH = epoch
+    return _EPOCH
 
 
 def available() -> bool:
@@ -99,18 +103,56 @@ class EpochResult:
     batches: int
 
 
-def _bounds(batches: Any) -> tuple[np.ndarray, np.ndarray]:
+_ARANGE: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _bounds(batches: Any, n_rows: int, check: bool) -> tuple[np.ndarray, np.ndarray]:
     """``(order, bounds)`` from a list of index arrays or ``(permutation, batch_size)``."""
-    if isinstance(batches, tuple) and len(batches) == 2 and np.ndim(batches[1]) == 0:
+    if isinstance(batches, tuple) and len(batches) == 2 and isinstance(batches[1], (int, np.integer)):
         order = np.ascontiguousarray(batches[0], dtype=np.int64)
-        B = int(batches[1])
-        if B < 1:
-            raise ConfigError(f"batch_size must be a positive integer, got {B}")
-        bounds = np.append(np.arange(0, order.size, B, dtype=np.int64), order.size)
-        return order, bounds
-    sizes = [len(b) for b in batches]
-    order = np.concatenate(batches).astype(np.int64, copy=False) if sizes else np.zeros(0, np.int64)
-    return np.ascontiguousarray(order), np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        key = (order.size, int(batches[1]))
+        bounds = _ARANGE.get(key)
+        if bounds is None:
+            if key[1] < 1:
+                raise ConfigError(f"batch_size must be a positive integer, got {key[1]}")
+            if len(_ARANGE) > 16:
+                _ARANGE.clear()
+            bounds = _ARANGE[key] = np.append(np.arange(0, key[0], key[1], dtype=np.int64), key[0])
+    else:
+        sizes = [len(b) for b in batches]
+        order = np.concatenate(batches).astype(np.int64, copy=False) if sizes else np.zeros(0, np.int64)
+        order = np.ascontiguousarray(order)
+        bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    if check and order.size and (order.min() < 0 or order.max() >= n_rows):
+        raise ConfigError(f"batch indices must lie in [0, {n_rows - 1}]")
+    return order, bounds
+
+
+class _Prepared:
+    """Everything constant between calls for one (network, optimizer, loss)."""
+
+    def __init__(self, net: Any, opt: optim.Optimizer, loss: str):
+        self.key = (opt, loss, tuple(net.layer_sizes), tuple(net.activations), net.dtype.str)
+        self.plan = _plan.NetPlan(net, loss)
+        self.code = _plan.OPTIMIZERS[type(opt)][0]
+        self.hp = _plan.hyperparameters(opt)
+
+
+_PREPARED: "weakref.WeakKeyDictionary[Any, _Prepared]" = weakref.WeakKeyDictionary()
+
+
+def _prepare(net: Any, opt: Any, loss: str, state: dict) -> tuple[optim.Optimizer, _Prepared]:
+    p = _PREPARED.get(net)
+    if p is None or p.key[0] is not opt or p.key[1] != loss or p.key[2:] != (
+            tuple(net.layer_sizes), tuple(net.activations), net.dtype.str):
+        opt = optim.get(opt)
+        reason = why_not(net, opt, loss, state)
+        if reason is not None:
+            raise ConfigError(f"fast path unavailable: {reason}")
+        p = _PREPARED[net] = _Prepared(net, opt, loss)
+    elif not isinstance(state["learning_rate"], float) and np.ndim(state["learning_rate"]) != 0:
+        raise ConfigError("fast path unavailable: the fast path needs one scalar learning rate")
+    return p.key[0], p
 
 
 def run_epochs(net: Any, optimizer: optim.Optimizer, state: dict, X: np.ndarray, T: np.ndarray,
@@ -121,61 +163,64 @@ def run_epochs(net: Any, optimizer: optim.Optimizer, state: dict, X: np.ndarray,
     """Run several epochs in one compiled call; ``epochs[e]`` is epoch e's batches.
 
     Each entry is a list of index arrays (as ``training.batching.epoch_batches``
-    returns) or a pair ``(permutation, batch_size)``.  Stops after an epoch in
+    returns) or a pair ``(permutation, batch_size)``; or ``epochs`` is one pair
+    ``(permutations, batch_size)`` with one permutation per row.  Stops after an epoch in
     which training diverged.  ``learning_rates`` (one per batch, all epochs
     concatenated) overrides ``state["learning_rate"]`` for per-iteration
     schedules.  See :func:`run_epoch` for the other arguments.
     """
-    opt = optim.get(optimizer)
-    reason = why_not(net, opt, loss, state)
-    if reason is not None:
-        raise ConfigError(f"fast path unavailable: {reason}")
-    check_choice("reduction", reduction, ("sum", "mean"))
-    _epoch = _kernel()
-
-    p = _PLANS.get(net)
-    if p is None or p.net_layout != (tuple(net.layer_sizes), tuple(net.activations), net.dtype.str,
-                                     _plan.losses.get(loss).name):
-        p = _PLANS[net] = _plan.NetPlan(net, loss)
+    opt, prep = _prepare(net, optimizer, loss, state)
+    p = prep.plan
+    if reduction not in ("sum", "mean"):
+        check_choice("reduction", reduction, ("sum", "mean"))
+    kernel = _kernel()
     if check:
         X = net._check_X(X)
         T = net._check_T(T, X.shape[0])
         sw = p.empty if sample_weight is None else net._sample_scale(sample_weight, X.shape[0], "sum")
     else:
         sw = p.empty if sample_weight is None else sample_weight
-    parts = [_bounds(b) for b in epochs]
-    order = np.concatenate([o for o, _ in parts]) if parts else np.zeros(0, np.int64)
-    bounds, ends, at, nb = [np.zeros(1, np.int64)], [], 0, 0
-    for o, b in parts:
-        if o.size and (o.min() < 0 or o.max() >= X.shape[0]):
-            raise ConfigError(f"batch indices must lie in [0, {X.shape[0] - 1}]")
-        bounds.append(b[1:] + at)
-        at += o.size
-        nb += b.size - 1
-        ends.append(nb)
-    bounds = np.concatenate(bounds)
-    rates = np.zeros(0) if learning_rates is None else np.ascontiguousarray(learning_rates, np.float64)
-    if rates.size and rates.size != nb:
-        raise ConfigError(f"learning_rates needs one rate per batch ({nb}), got {rates.size}")
+    if isinstance(epochs, tuple) and np.ndim(epochs[0]) == 2:   # (permutations (E, n), B)
+        order, bounds = _bounds((epochs[0].ravel(), epochs[1]), X.shape[0], check)
+        E, n = np.shape(epochs[0])
+        k = -(-n // epochs[1])
+        bounds = (np.arange(k, dtype=np.int64) * epochs[1] + np.arange(E)[:, None] * n).ravel()
+        bounds, ends = np.append(bounds, E * n), np.arange(1, E + 1, dtype=np.int64) * k
+    elif len(epochs) == 1:
+        order, bounds = _bounds(epochs[0], X.shape[0], check)
+        ends = np.array([bounds.size - 1], np.int64)
+    else:
+        parts = [_bounds(b, X.shape[0], check) for b in epochs]
+        order = np.concatenate([o for o, _ in parts]) if parts else np.zeros(0, np.int64)
+        bl, at, nb, ends = [np.zeros(1, np.int64)], 0, 0, []
+        for o, b in parts:
+            bl.append(b[1:] + at)
+            at += o.size
+            nb += b.size - 1
+            ends.append(nb)
+        bounds, ends = np.concatenate(bl), np.array(ends, np.int64)
+    rates = _NO_RATES if learning_rates is None else np.ascontiguousarray(learning_rates, np.float64)
+    if rates.size and rates.size != bounds.size - 1:
+        raise ConfigError(f"learning_rates needs one rate per batch ({bounds.size - 1}), got {rates.size}")
     sc = _plan.scalars_in(state)
-    stats = np.zeros((len(ends), 5))
-    arrays = _plan.state_arrays(opt, state, p.empty)
-    ran = _epoch.train(net.params, p.meta, p.yoff, p.doff, p.loss, p.canonical, p.tiny, X, T, sw,
-                       order, bounds, np.array(ends, np.int64), reduction == "mean",
-                       p.weight_mask(net, weight_decay), float(grad_clip or 0.0), rates,
-                       _plan.OPTIMIZERS[type(opt)][0], _plan.hyperparameters(opt), sc, *arrays,
-                       p.ys, p.s_out, p.deltas, p.grad, stats)
+    stats = np.zeros((ends.size, 5))
+    ran = kernel.train(net.params, p.meta, p.yoff, p.doff, p.loss, p.canonical, p.tiny, X, T, sw,
+                       order, bounds, ends, reduction == "mean", p.weight_mask(net, weight_decay),
+                       float(grad_clip or 0.0), rates, prep.code, prep.hp, sc,
+                       *_plan.state_arrays(opt, state, p.empty), p.ys, p.s_out, p.deltas, p.grad, stats)
     _plan.scalars_out(opt, sc, state)
     if rates.size:
         state["learning_rate"] = float(sc[1])
     out = []
     for e in range(ran):
-        s, share, pen, k, n = stats[e]
+        s, share, pen, k, n = stats[e].tolist()
         loss_e = (s / share if reduction == "mean" else s) + pen / max(k, 1)
-        diverged = n < k or not math.isfinite(loss_e)
-        out.append(EpochResult(float(loss_e), int(n), bool(diverged), float(s), float(share),
-                               float(pen), int(k)))
+        out.append(EpochResult(loss_e, int(n), n < k or not math.isfinite(loss_e), s, share, pen,
+                               int(k)))
     return out
+
+
+_NO_RATES = np.zeros(0)
 
 
 def run_epoch(net: Any, optimizer: optim.Optimizer, state: dict, X: np.ndarray, T: np.ndarray,

@@ -107,7 +107,7 @@ class NetPlan:
 
     def weight_mask(self, net: Any, weight_decay: float | np.ndarray | None) -> np.ndarray:
         """lambda on every weight, 0 on the biases (the trainer's coupled L2), or a given vector."""
-        if weight_decay is None or (np.ndim(weight_decay) == 0 and float(weight_decay) == 0.0):
+        if not isinstance(weight_decay, np.ndarray) and not weight_decay:
             return self.empty
         if np.ndim(weight_decay) > 0:
             return np.ascontiguousarray(weight_decay, dtype=net.dtype)
@@ -137,13 +137,7 @@ def state_arrays(opt: Any, state: dict, empty: np.ndarray) -> tuple:
 
 
 def scalars_in(state: dict) -> np.ndarray:
-    sc = np.zeros(len(SCALARS))
-    for i, key in enumerate(SCALARS):
-        if key in state:
-            sc[i] = state[key]
-    if "mu_product" not in state:
-        sc[SCALARS.index("mu_product")] = 1.0
-    return sc
+    return np.array([state.get(k, 1.0 if k == "mu_product" else 0.0) for k in SCALARS])
 
 
 def scalars_out(opt: Any, sc: np.ndarray, state: dict) -> None:
