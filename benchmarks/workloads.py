@@ -119,7 +119,7 @@ def w4(quick: bool) -> Workload:
     rng = np.random.default_rng(0)
     n = 4096 if quick else 16384
     X = rng.random((n, 784), dtype=np.float32)
-    y = (X @ rng.normal(size=(784, 10)).astype(np.float32)).argmax(1)
+    y = ((X - 0.5) @ rng.normal(size=(784, 10)).astype(np.float32)).argmax(1)
     T = np.eye(10, dtype=np.float32)[y]
     return Workload(f"784-512-512-10 relu/softmax, cross-entropy, SGD momentum 0.9, batch 256, "
                     f"2 epochs, {n} rows, float32", X, T, [784, 512, 512, 10],

@@ -256,3 +256,16 @@ def test_core_imports_and_trains_without_numba():
                          env={"PYTHONPATH": str(SRC)}, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "numba is not installed" in out.stdout
+
+
+@pytest.mark.parametrize("name", ["relu", "identity", "step"])
+def test_in_place_derivative_products_are_bit_identical(name):
+    from backprop import activations
+    act = activations.get(name)
+    rng = np.random.default_rng(0)
+    z = act(rng.normal(size=(7, 5)).astype(np.float32))
+    dz = rng.normal(size=(7, 5)).astype(np.float32)
+    want = np.multiply(dz, act.deriv(z))
+    got = dz.copy()
+    act.backward(z, got, out=got)  # in place, as Network._backward calls it
+    assert got.tobytes() == want.tobytes()
