@@ -131,32 +131,25 @@ def w4(quick: bool) -> Workload:
                     repeats=3, quick_repeats=1)
 
 
-def gemm_lower_bound(w: Workload, reps: int = 7) -> float:
-    """Time of the matrix products alone: per iteration 3 forward, 3 weight-gradient and 2
-    delta GEMMs at the layer shapes (preallocated outputs), times the iterations."""
+def gemm_iterations(w: Workload) -> Callable[[], None]:
+    """The matrix products alone, for as many iterations as the workload has: per iteration 3
+    forward, 3 weight-gradient and 2 delta GEMMs at the layer shapes, outputs preallocated."""
     rng = np.random.default_rng(0)
     B, sizes, dt = w.batch_size, w.sizes, w.dtype
-    ys = [rng.random((B, m), dtype=dt) for m in sizes]
-    Ws = [rng.random((o, i), dtype=dt) for i, o in zip(sizes[:-1], sizes[1:])]
+    ys = [rng.standard_normal((B, m), dtype=dt) for m in sizes]
+    Ws = [rng.standard_normal((o, i), dtype=dt) for i, o in zip(sizes[:-1], sizes[1:])]
     gW = [np.empty_like(W) for W in Ws]
     outs = [np.empty((B, m), dt) for m in sizes]
 
-    def one_iteration():
-        for l, W in enumerate(Ws):
-            np.matmul(ys[l], W.T, out=outs[l + 1])
-        for l in range(len(Ws) - 1, -1, -1):
-            np.matmul(ys[l + 1].T, ys[l], out=gW[l])
-            if l > 0:
-                np.matmul(ys[l + 1], Ws[l], out=outs[l])
-    one_iteration()
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        for _ in range(8):
-            one_iteration()
-        times.append((time.perf_counter() - t0) / 8)
-    full, rest = divmod(len(w.X), B)
-    return statistics.median(times) * w.epochs * (full + (rest > 0))
+    def run():
+        for _ in range(w.updates):
+            for l, W in enumerate(Ws):
+                np.matmul(ys[l], W.T, out=outs[l + 1])
+            for l in range(len(Ws) - 1, -1, -1):
+                np.matmul(ys[l + 1].T, ys[l], out=gW[l])
+                if l > 0:
+                    np.matmul(ys[l + 1], Ws[l], out=outs[l])
+    return run
 
 
 def w5(quick: bool) -> Workload | None:
