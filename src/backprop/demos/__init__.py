@@ -3,4 +3,5 @@
 
 DEMOS = {
     "xor": "backprop.demos.xor",
+    "alvinn": "backprop.demos.alvinn",
 }

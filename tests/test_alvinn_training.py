@@ -1,0 +1,131 @@
+"""On-the-fly training, closed-loop driving, the augmentation ablation and the demo (docs R1.8-R1.9)."""
+
+import re
+
+import numpy as np
+import pytest
+
+from backprop import optim
+from backprop.alvinn import AlvinnConfig, Camera, drive, test_road, train_on_the_fly, train_pass
+from backprop.alvinn.simulate import build_network, fan_in_learning_rates, make_parts
+from conftest import run_cli
+
+# Short settings for the suite: 1000 frames, 1 x 1 sub-pixels, a 1 km drive on course 7.
+SHORT = dict(frames=1000, supersample=1)
+EVAL_M = 1000.0
+
+
+def test_fan_in_learning_rates_equal_per_layer_sgd_steps(rng):
+    """sgd with a (P,) learning-rate array takes the step -eta / n_in(l) g in every layer l."""
+    net = build_network(AlvinnConfig(), 960)
+    X, T = rng.normal(size=(10, 960)), rng.random((10, 30))
+    opt = optim.get("sgd", learning_rate=0.3, momentum=0.9)
+    state = opt.init(net.params)
+    state["learning_rate"] = fan_in_learning_rates(net, 0.3)
+    before = net.params.copy()
+    _, g = net.loss_and_grad(X, T)
+    train_pass(net, opt, state, [(X, T)])
+    (W1, b1), (W2, b2) = net.unflatten(net.params - before)
+    (g1, gb1), (g2, gb2) = net.unflatten(g)
+    np.testing.assert_allclose(W1, -0.3 / 960 * g1, rtol=1e-8, atol=1e-16)
+    np.testing.assert_allclose(b2, -0.3 / 4 * gb2, rtol=1e-8, atol=1e-16)
+
+
+def _buffer_patterns(n_frames=14, seed=0):
+    """A few hundred real patterns (retina, hump) from the demonstrator on a training road."""
+    config = AlvinnConfig(supersample=1, n_views=14)
+    driver, _ = make_parts(config)
+    from backprop.alvinn import Augmenter, training_road, pure_pursuit
+    road, aug, rng = training_road(seed, 400.0), Augmenter(), np.random.default_rng(seed)
+    Xs, Ts = [], []
+    for s in np.linspace(20, 300, n_frames):
+        pose = road.pose_at(s)
+        images, kappas = aug(driver.camera, road, pose, s, pure_pursuit(road, pose, s), rng)
+        Xs.append(driver.inputs(images))
+        Ts.append(driver.code.encode(kappas))
+    return driver, np.vstack(Xs), np.vstack(Ts)
+
+
+def test_unscaled_learning_rate_saturates_the_hidden_units_fan_in_scaling_does_not():
+    """Regression (docs R1.8): lr 0.05 on 960 standardised inputs saturates and stalls."""
+    driver, X, T = _buffer_patterns()
+    results = {}
+    for name, scaled, lr in [("unscaled", False, 0.05), ("fan-in", True, 0.3)]:
+        net = build_network(AlvinnConfig(seed=1), 960)
+        opt = optim.get("sgd", learning_rate=lr, momentum=0.9)
+        state = opt.init(net.params)
+        if scaled:
+            state["learning_rate"] = fan_in_learning_rates(net, lr)
+        order = np.random.default_rng(0)
+        for _ in range(40):
+            idx = order.permutation(len(X))
+            train_pass(net, opt, state, [(X[idx[i:i + 10]], T[idx[i:i + 10]]) for i in range(0, len(X), 10)])
+        hidden = net.forward_trace(X)[1][0]
+        results[name] = (net.loss(X, T) / len(X), np.mean(np.minimum(hidden, 1 - hidden) < 0.01))
+    (loss_u, sat_u), (loss_f, sat_f) = results["unscaled"], results["fan-in"]
+    assert sat_u > 0.9 and sat_f < 0.5                 # fraction of hidden activations within 0.01 of 0/1
+    assert loss_f < 0.5 * loss_u
+
+
+@pytest.fixture(scope="module")
+def short_runs():
+    """Augmented and non-augmented short runs over three training seeds, driven on course 7."""
+    road = test_road(7, EVAL_M)
+    out = {}
+    for augmentation in (True, False):
+        for seed in (0, 1, 2):
+            config = AlvinnConfig(seed=seed, augmentation=augmentation, **SHORT)
+            session = train_on_the_fly(config)
+            out[augmentation, seed] = (session, drive(session.driver, road, config, EVAL_M))
+    return out
+
+
+def test_short_closed_loop_run_stays_on_the_road(short_runs):
+    session, result = short_runs[True, 0]
+    m = result["metrics"]
+    assert len(session.losses) == SHORT["frames"] and np.isfinite(session.losses).all()
+    assert np.mean(session.losses[-50:]) < 0.5 * np.mean(session.losses[:20])
+    assert result["offsets"].shape == (int(EVAL_M),) and result["path"].shape == (int(EVAL_M), 3)
+    assert m["on_road"] > 0.95 and m["interventions"] == 0
+    assert m["mean_abs_kappa_error"] < 0.01
+
+
+def test_augmentation_ablation_no_augmentation_drifts_off(short_runs):
+    """Covariate shift: without shifted/rotated views the policy leaves the road."""
+    def median(key, aug):
+        return np.median([short_runs[aug, s][1]["metrics"][key] for s in (0, 1, 2)])
+    total = {aug: sum(short_runs[aug, s][1]["metrics"]["interventions"] for s in (0, 1, 2))
+             for aug in (True, False)}
+    assert total[False] > total[True]
+    assert median("mean_abs_offset", False) > 1.3 * median("mean_abs_offset", True)
+    assert median("in_lane", True) > median("in_lane", False) + 0.02
+
+
+def test_the_1989_layout_trains_with_a_range_retina():
+    config = AlvinnConfig.for_layout("1989", frames=30, supersample=1)
+    session = train_on_the_fly(config)
+    net = session.driver.net
+    assert net.layer_sizes == (30 * 32 + 8 * 32, 29, 45)
+    assert np.isfinite(session.losses).all()
+
+
+def test_demo_end_to_end(tmp_path):
+    res = run_cli("demo", "alvinn", "--frames", "120", "--length", "200", "--seed", "1",
+                  "--out", tmp_path)
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    number = r"([-+]?\d+\.\d+)"
+    values = {key: float(re.search(rf"{re.escape(key)}\s+{number}", out).group(1))
+              for key in ["mean |lateral offset|", "95th percentile |offset|", "time in lane",
+                          "time on road", "interventions per km"]}
+    assert 0 <= values["mean |lateral offset|"] <= values["95th percentile |offset|"]
+    assert 0 <= values["time in lane"] <= values["time on road"] <= 100
+    assert values["interventions per km"] >= 0
+    assert "frame 100/120" in res.stderr                 # progress goes to stderr
+    for name in ["retina.png", "hidden_weights.png", "path_7.png"]:
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_demo_rejects_bad_settings():
+    res = run_cli("demo", "alvinn", "--frames", "0")
+    assert res.returncode == 1 and "frames" in res.stderr and "Traceback" not in res.stderr
