@@ -26,6 +26,7 @@ pytest.importorskip("numba")
 from backprop import fast  # noqa: E402
 
 N, N_IN = 13, 3
+pytestmark = pytest.mark.filterwarnings("ignore::backprop.ConvergenceWarning")
 
 
 def reference_epoch(net, opt, state, X, T, batches, loss, reduction, sw=None, wd=0.0, clip=None,
@@ -269,3 +270,75 @@ def test_in_place_derivative_products_are_bit_identical(name):
     got = dz.copy()
     act.backward(z, got, out=got)  # in place, as Network._backward calls it
     assert got.tobytes() == want.tobytes()
+
+
+# --- the trainer's engine option ---------------------------------------------------
+def _fit_both(**kw):
+    from backprop import fit
+    X, T = data("binary", 1)
+    out = []
+    for engine in ("numpy", "fast"):
+        net = Network([N_IN, 5, 1], activation=["tanh", "sigmoid"], random_state=4)
+        h = fit(net, X, T, loss="binary_cross_entropy", random_state=0, progress=False,
+                engine=engine, **kw)
+        out.append((net, h))
+    return out
+
+
+@pytest.mark.parametrize("kw", [
+    dict(optimizer="sgd", optimizer_params={"learning_rate": 0.1, "momentum": 0.9}, batch_size=4,
+         epochs=6, weight_decay=1e-2, clip_grad_norm=0.5, validation_fraction=0.25,
+         schedule={"name": "exponential", "gamma": 0.9}),
+    dict(optimizer="adam", batch_size=1, epochs=4, reduction="sum", drop_last=True, max_iterations=30),
+], ids=["sgd-decay-clip-validation-schedule", "adam-online-max-iterations"])
+def test_trainer_fast_engine_equals_numpy_engine(kw):
+    (a, ha), (b, hb) = _fit_both(**kw)
+    np.testing.assert_allclose(b.params, a.params, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(hb.loss, ha.loss, rtol=1e-12)
+    assert (hb.n_iterations, hb.stop_reason, hb.best_epoch) == (ha.n_iterations, ha.stop_reason,
+                                                               ha.best_epoch)
+    if hb.val_loss[0] is not None:
+        np.testing.assert_allclose(hb.val_loss, ha.val_loss, rtol=1e-12)
+
+
+def test_trainer_fast_engine_with_sample_weights_and_divergence():
+    (a, ha), (b, hb) = _fit_both(optimizer="sgd", optimizer_params={"learning_rate": 0.2},
+                                 batch_size=3, epochs=3)
+    np.testing.assert_allclose(b.params, a.params, rtol=0, atol=1e-12)
+    from backprop import fit
+    X, T = data("real", 1)
+    res = []
+    for engine in ("numpy", "fast"):
+        net = Network([N_IN, 4, 1], activation=["relu", "identity"], random_state=0)
+        with pytest.warns(Warning), np.errstate(all="ignore"):
+            h = fit(net, X * 1e3, T, optimizer_params={"learning_rate": 1e3}, batch_size=1,
+                    sample_weight=np.linspace(0.5, 2, N), epochs=5, progress=False, engine=engine,
+                    random_state=1)
+        res.append((h.stop_reason, h.n_iterations, len(h.loss)))
+    assert res[0] == res[1] and res[0][0] == "diverged"
+
+
+def test_engine_choice(monkeypatch):
+    from backprop import ConfigError, fit
+    from backprop.fast import engine
+    from backprop.training import Callback
+    calls = []
+    real = engine.run_rest_of_epoch
+    monkeypatch.setattr(engine, "run_rest_of_epoch", lambda *a: calls.append(1) or real(*a))
+    X, T = data("real", 1)
+    net = Network([N_IN, 4, 1], random_state=0)
+    fit(net, X, T, epochs=3, progress=False)                      # auto: small net, first-order
+    assert len(calls) == 3
+
+    class Hook(Callback):
+        def on_iteration_end(self, event):
+            pass
+    fit(net, X, T, epochs=2, progress=False, callbacks=[Hook()])  # auto: falls back to NumPy
+    fit(net, X, T, epochs=2, progress=False, engine="numpy")
+    assert len(calls) == 3
+    with pytest.raises(ConfigError, match="engine='fast' is unavailable: .*per-iteration"):
+        fit(net, X, T, epochs=2, progress=False, engine="fast", schedule="invscaling")
+    with pytest.raises(ConfigError, match="engine='fast' is unavailable: optimizer 'lbfgs' has no compiled kernel"):
+        fit(net, X, T, epochs=2, progress=False, engine="fast", optimizer="lbfgs")
+    with pytest.raises(ConfigError, match="unknown engine 'gpu'; valid choices: auto, numpy, fast"):
+        fit(net, X, T, engine="gpu")

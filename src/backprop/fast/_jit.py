@@ -8,15 +8,14 @@ kernels must reproduce the NumPy reference to rounding.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from pathlib import Path
 from typing import Callable
 
-try:  # numba is the optional ``fast`` extra
-    import numba as _numba
-except ImportError:  # pragma: no cover - exercised where numba is absent
-    _numba = None
-
-HAVE_NUMBA = _numba is not None
+try:  # numba is the optional ``fast`` extra; imported only when a kernel module is
+    HAVE_NUMBA = importlib.util.find_spec("numba") is not None
+except ValueError:  # pragma: no cover - a stub module without a spec
+    HAVE_NUMBA = False
 
 
 def njit(fn: Callable | None = None, *, cache: bool = False) -> Callable:
@@ -27,9 +26,10 @@ def njit(fn: Callable | None = None, *, cache: bool = False) -> Callable:
     """
     if fn is None:
         return lambda f: njit(f, cache=cache)
-    if _numba is None:  # pragma: no cover
+    if not HAVE_NUMBA:  # pragma: no cover
         return fn
-    return _numba.njit(cache=cache, nogil=True)(fn)
+    import numba
+    return numba.njit(cache=cache, nogil=True)(fn)
 
 
 def invalidate_stale_cache(dispatcher: Callable, *files: str) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 
+from . import codes as C
 from . import optimizers as O
 from ._jit import njit
 from .layers import backward, forward, output_delta
@@ -65,20 +66,20 @@ def _batch(params, meta, yoff, doff, loss, canonical, tiny, X, T, sw, order, lo,
 
 @njit
 def _update(opt, hp, sc, grad, params, step, gb, rate, A0, A1, A2, A3):
-    sc[O.T_] += 1
-    if opt == O.SGD:
+    sc[C.T_] += 1
+    if opt == C.SGD:
         O.sgd(hp, sc, grad, params, step, gb, A0)
-    elif opt == O.ADAGRAD:
+    elif opt == C.ADAGRAD:
         O.adagrad(hp, sc, grad, params, step, gb, rate, A0)
-    elif opt == O.RMSPROP:
+    elif opt == C.RMSPROP:
         O.rmsprop(hp, sc, grad, params, step, gb, rate, A0, A1, A2)
-    elif opt == O.ADAM:
+    elif opt == C.ADAM:
         O.adam(hp, sc, grad, params, step, gb, rate, A0, A1, A2, A3)
-    elif opt == O.ADAMAX:
+    elif opt == C.ADAMAX:
         O.adamax(hp, sc, grad, params, step, gb, rate, A0, A1)
-    elif opt == O.NADAM:
+    elif opt == C.NADAM:
         O.nadam(hp, sc, grad, params, step, gb, rate, A0, A1)
-    elif opt == O.RPROP:
+    elif opt == C.RPROP:
         O.rprop(hp, sc, grad, params, step, A0, A1)
     else:
         O.quickprop(hp, sc, grad, params, step, gb, A0, A1)
@@ -121,7 +122,7 @@ def train(params, meta, yoff, doff, loss, canonical, tiny, X, T, sw, order, boun
                     for p in range(P):
                         grad[p] *= f
             if rates.shape[0] > 0:
-                sc[O.LR] = rates[b]
+                sc[C.LR] = rates[b]
             _update(opt, hp, sc, grad, params, step, gb, rate, A0, A1, A2, A3)
             stats[e, 4] += 1
         first = epoch_ends[e]

@@ -17,13 +17,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ._jit import njit
-
-# Activation and loss codes (``plan.py`` maps the registry names to them).
-IDENTITY, SIGMOID, TANH, RELU, STEP, SOFTMAX = 0, 1, 2, 3, 4, 5
-SQUARED_ERROR, BINARY_CROSS_ENTROPY, CROSS_ENTROPY = 0, 1, 2
+from .codes import (BINARY_CROSS_ENTROPY, CROSS_ENTROPY, IDENTITY, RELU, SIGMOID, SOFTMAX, STEP,
+                    SQUARED_ERROR, TANH)
 
 
 @njit

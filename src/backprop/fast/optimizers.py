@@ -19,9 +19,7 @@ from __future__ import annotations
 import math
 
 from ._jit import njit
-
-SGD, ADAGRAD, RMSPROP, ADAM, ADAMAX, NADAM, RPROP, QUICKPROP = range(8)
-T_, LR, BC1, BC2, MU, MU_NEXT, MU_PROD = range(7)
+from .codes import BC1, BC2, LR, MU, MU_NEXT, MU_PROD, T_
 
 
 @njit

@@ -14,8 +14,8 @@ import numpy as np
 from .. import activations, losses
 from .._errors import ConfigError
 from ..optim import adam, first_order, local
-from . import layers as K
-from . import optimizers as O
+from . import codes as K
+from . import codes as O
 
 ACTIVATIONS = {"identity": K.IDENTITY, "sigmoid": K.SIGMOID, "tanh": K.TANH, "relu": K.RELU,
                "step": K.STEP, "softmax": K.SOFTMAX}

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import losses, optim
 from .._errors import ConfigError, check_choice, check_range
+from ..fast.engine import check_engine
 from ..optim import schedules
 from . import checkpoint, metrics
 from .batching import resolve_batch_size
@@ -21,7 +22,8 @@ OPTIONS: dict[str, Any] = dict(
     batch_size=None, shuffle=True, drop_last=False, random_state=None, validation_fraction=None,
     validation_data=None, stratify=None, metric=None, early_stopping=False, patience=10,
     min_delta=0.0, restore_best=True, weight_decay=0.0, schedule=None, clip_grad_norm=None,
-    callbacks=(), progress="auto", checkpoint_path=None, checkpoint_every=None, max_iterations=None)
+    callbacks=(), progress="auto", checkpoint_path=None, checkpoint_every=None, max_iterations=None,
+    engine="auto")
 
 # Options a resumed run must share with the checkpoint it continues.
 COMPATIBLE = ("loss", "reduction", "optimizer", "optimizer_params", "batch_size", "shuffle",
@@ -54,6 +56,7 @@ def check_options(t: Any) -> None:
             raise ConfigError("give either validation_fraction or validation_data, not both")
     if t.metric is not None:
         metrics.get(t.metric)
+    check_engine(t.engine)
     if t.progress not in (True, False, "auto"):
         raise ConfigError(f"progress must be True, False or 'auto', got {t.progress!r}")
     if t.batch_size is not None and t.batch_size != "full":
@@ -70,7 +73,7 @@ def config(t: Any) -> dict[str, Any]:
     run = t.run_
     opt = run.opt if run else optim.get(t.optimizer, **(t.optimizer_params or {}))
     cfg = {k: getattr(t, k) for k in OPTIONS
-           if k not in ("callbacks", "validation_data", "stratify", "progress", "optimizer")}
+           if k not in ("callbacks", "validation_data", "stratify", "progress", "optimizer", "engine")}
     cfg.update(optimizer=opt.name, optimizer_params=opt.hyperparameters,
                schedule=t._schedule.spec() if t._schedule else None,
                batch_size=run.batch_size if run else t.batch_size)
