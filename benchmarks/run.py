@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -44,7 +43,7 @@ from workloads import WORKLOADS, gemm_iterations  # noqa: E402
 
 try:
     from backprop.training import trainer as _trainer
-    HAVE_TRAINER = "engine" in _trainer.Trainer.__init__.__doc__ or "engine" in _trainer.OPTIONS
+    HAVE_TRAINER = "engine" in _trainer.OPTIONS
 except (ImportError, AttributeError, TypeError):
     HAVE_TRAINER = False
 
@@ -209,9 +208,8 @@ def time_workload(w, repeats):
 
 def peak_memory(wname: str, impl: str) -> float:
     """Extra peak RSS (MiB) of training ``impl`` on ``wname`` in a fresh process."""
-    code = (f"import sys; sys.argv = ['run.py', '--memory-probe', {wname!r}, {impl!r}]; "
-            f"exec(open({__file__!r}).read())")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=900,
+    out = subprocess.run([sys.executable, __file__, "--memory-probe", wname, impl],
+                         capture_output=True, text=True, timeout=900,
                          env={**os.environ, "OMP_NUM_THREADS": str(blas_threads()),
                               "OPENBLAS_NUM_THREADS": str(blas_threads())})
     try:
@@ -220,14 +218,25 @@ def peak_memory(wname: str, impl: str) -> float:
         return float("nan")
 
 
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(field + ":"))
+
+
 def memory_probe(wname: str, impl: str) -> None:
+    """Print the peak resident memory during training above the resident memory before it (MiB).
+
+    Linux: the high-water mark VmHWM is reset (``/proc/self/clear_refs``) after the data and
+    the model are built, so only what training itself allocates counts."""
     import torch  # noqa: F401  (all libraries loaded before the baseline)
     import sklearn.neural_network  # noqa: F401
     w = WORKLOADS[wname](quick=False)
     run = implementations(w)[impl]()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    before = _status_kib("VmRSS")
     run()
-    print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+    print((_status_kib("VmHWM") - before) / 1024)
 
 
 def main() -> None:
