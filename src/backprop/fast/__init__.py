@@ -43,7 +43,7 @@ def _kernel() -> Any:
     global _EPOCH
     if _EPOCH is None:
         from . import _jit, epoch
-        _jit.invalidate_stale_cache(epoch.train, "epoch.py", "layers.py", "optimizers.py", "codes.py")
+        _jit.invalidate_stale_cache(epoch.train, "epoch.py", "layers.py", "optimizers.py", "codes.py", "_jit.py")
         _EPOCH = epoch
     return _EPOCH
 
