@@ -179,15 +179,26 @@ def w5(quick: bool) -> Workload | None:
         for _ in range(epochs):
             fast.run_epoch(net, opt, st, X, T, (rng.permutation(4), 1), reduction="sum", check=False)
 
+    def one_fit(k):
+        import warnings
+        from backprop import fit
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit(Network([2, 2, 1], "sigmoid", random_state=k), X, T, optimizer="sgd",
+                optimizer_params={"learning_rate": 0.5}, batch_size=1, epochs=epochs,
+                reduction="sum", random_state=k, progress=False, engine="numpy")
+
     def timer(repeats):
         res = {"many (fit_many, K together)": [], "one by one, numpy loop": [],
-               "one by one, fast/epoch": []}
+               "one by one, fit(engine=numpy)": [], "one by one, fast/epoch": []}
         for _ in range(repeats):
             t0 = time.perf_counter()
             fit_many(NetworkStack([2, 2, 1], "sigmoid", random_states=K), X, T, optimizer="sgd",
                      learning_rate=0.5, epochs=epochs, batch_size=1, shuffle=True)
             res["many (fit_many, K together)"].append(time.perf_counter() - t0)
-            for name, fn in (("one by one, numpy loop", one_numpy), ("one by one, fast/epoch", one_fast)):
+            for name, fn in (("one by one, numpy loop", one_numpy),
+                             ("one by one, fit(engine=numpy)", one_fit),
+                             ("one by one, fast/epoch", one_fast)):
                 t0 = time.perf_counter()
                 for k in range(sample):
                     fn(k)
