@@ -274,14 +274,16 @@ def test_in_place_derivative_products_are_bit_identical(name):
 
 # --- the trainer's engine option ---------------------------------------------------
 def _fit_both(**kw):
-    from backprop import fit
+    from backprop import Trainer
     X, T = data("binary", 1)
-    out = []
+    out, grads = [], []
     for engine in ("numpy", "fast"):
         net = Network([N_IN, 5, 1], activation=["tanh", "sigmoid"], random_state=4)
-        h = fit(net, X, T, loss="binary_cross_entropy", random_state=0, progress=False,
-                engine=engine, **kw)
-        out.append((net, h))
+        tr = Trainer(loss="binary_cross_entropy", random_state=0, progress=False, engine=engine, **kw)
+        out.append((net, tr.fit(net, X, T)))
+        grads.append(tr.run_.grad)             # the last update's gradient, on both paths
+    np.testing.assert_allclose(grads[1], grads[0], rtol=0, atol=1e-12)
+    assert np.any(grads[0] != 0)
     return out
 
 

@@ -62,6 +62,9 @@ def test_gradient_matches_finite_differences(seed, widths, n_in, n_out, hidden, 
         n_out = 2
     net, X, T = make_problem(seed, [n_in, *widths, n_out], hidden, out, loss)
     assume(far_from_kinks(net, X))
+    if loss != "squared_error":  # near saturation dE/dz = (z - t)/(z(1 - z)) is too curved for FD
+        z = net.forward(X)
+        assume(np.all((z > 1e-3) & (z < 1 - 1e-3)))
     w = np.random.default_rng(seed).uniform(0.1, 2, len(X)) if weighted else None
     E, g = net.loss_and_grad(X, T, loss=loss, reduction=reduction, sample_weight=w)
     fd = central_differences(net, X, T, loss, reduction, sample_weight=w)

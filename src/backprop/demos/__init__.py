@@ -4,4 +4,7 @@
 DEMOS = {
     "xor": "backprop.demos.xor",
     "alvinn": "backprop.demos.alvinn",
+    "pima": "backprop.demos.pima",
+    "breast-cancer": "backprop.demos.breast_cancer",
+    "digits": "backprop.demos.digits",
 }

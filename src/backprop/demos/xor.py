@@ -1,17 +1,20 @@
 """XOR: the 2-2-1 sigmoid network learns it by gradient descent; a step perceptron cannot.
 
 Trains the lecture's 2-2-1 network (sigmoid everywhere, E = 1/2 sum (z-t)^2
-over the four patterns) by plain batch gradient descent w <- w - eta dE/dw,
+over the four patterns) by plain batch gradient descent w <- w - eta dE/dw
+(``backprop.fit`` with optimizer "sgd", the full batch, reduction "sum"),
 prints the learned truth table, the epochs used and the final E; then counts
-how many of N random initialisations reach a solution (the rest stall in a
-local minimum or on a plateau); then shows why the step-function perceptron
-cannot learn XOR: no single threshold unit separates it, and the gradient of
-a step network is zero everywhere, so gradient descent never moves.
+how many of N random initialisations reach a solution, training all N
+networks at once (``xor_seed_study``; the rest stall in a local minimum or
+on a plateau); then shows why the step-function perceptron cannot learn XOR:
+no single threshold unit separates it, and the gradient of a step network is
+zero everywhere, so gradient descent never moves.
 """
 
 from __future__ import annotations
 
 import argparse
+import warnings
 
 import numpy as np
 
@@ -23,8 +26,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--learning-rate", type=float, default=2.0, help="eta (default 2.0)")
     p.add_argument("--epochs", type=int, default=10000, help="most epochs per run (default 10000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the demonstrated run (default 0)")
-    p.add_argument("--restarts", type=int, default=50,
-                   help="random initialisations to count solutions over (default 50)")
+    p.add_argument("--restarts", type=int, default=100,
+                   help="random initialisations to count solutions over, trained together "
+                        "(default 100)")
     p.add_argument("--tolerance", type=float, default=0.1,
                    help="solved when every |z - t| < tolerance (default 0.1)")
 
@@ -34,17 +38,23 @@ def solved(z: np.ndarray, tolerance: float) -> bool:
 
 
 def train(seed: int, eta: float, epochs: int, tolerance: float, activation: str = "sigmoid"):
-    """Batch gradient descent on XOR; returns (net, epochs used, E, solved)."""
+    """Batch gradient descent on XOR until solved; returns (net, epochs used, E, solved).
+
+    Solved means every |z - t| < ``tolerance``, checked every 10 epochs (as the seed study does).
+    """
     from ..network import Network
+    from ..training import ConvergenceWarning, fit
     net = Network([2, 2, 1], activation=activation, random_state=seed)
-    grad = np.empty_like(net.params)
-    E = net.loss(X, T)
-    for epoch in range(1, epochs + 1):
-        E, _ = net.loss_and_grad(X, T, out=grad)
-        net.params -= eta * grad
-        if epoch % 10 == 0 and solved(net.forward(X), tolerance):
-            return net, epoch, net.loss(X, T), True
-    return net, epochs, net.loss(X, T), solved(net.forward(X), tolerance)
+
+    def check(event) -> bool:
+        return event.epoch % 10 == 0 and solved(event.net.forward(X), tolerance)
+
+    with warnings.catch_warnings():  # a run that does not solve XOR is reported, not warned
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        hist = fit(net, X, T, optimizer="sgd", optimizer_params={"learning_rate": eta},
+                   batch_size=None, shuffle=False, reduction="sum", epochs=epochs,
+                   callbacks=[check], progress=False)
+    return net, hist.n_epochs, net.loss(X, T), solved(net.forward(X), tolerance)
 
 
 def best_single_perceptron() -> int:
@@ -67,9 +77,11 @@ def run(args: argparse.Namespace) -> int:
     status = "solved" if ok else "NOT solved (try another --seed)"
     print(f"\n{status} after {epochs} epochs; final E = {E:.6f}")
 
-    n_ok = 0
-    for seed in range(args.restarts):
-        n_ok += train(1000 + seed, args.learning_rate, args.epochs, args.tolerance)[3]
+    from ..training.many import xor_seed_study
+    study = xor_seed_study(args.restarts, learning_rate=args.learning_rate, epochs=args.epochs,
+                           tolerance=args.tolerance,
+                           random_states=range(1000, 1000 + args.restarts))
+    n_ok = study.n_solved
     print(f"\n{n_ok} of {args.restarts} random initialisations reached a solution within "
           f"{args.epochs} epochs; the others stalled in a local minimum or on a plateau.")
 

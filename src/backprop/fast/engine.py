@@ -34,8 +34,12 @@ def use_fast(trainer: Any, run: Any, per_iteration_hooks: bool) -> bool:
     if engine == "numpy":
         return False
     from . import available, why_not, worthwhile
-    reason = why_not(run.net, run.opt, trainer.loss, run.opt_state) if available() else \
-        "numba is not installed (pip install 'backprop-mlp[fast]')"
+    if getattr(run, "K", None) is not None or run.opt is None:
+        reason = "K networks at once run on the NumPy path"
+    elif not available():
+        reason = "numba is not installed (pip install 'backprop-mlp[fast]')"
+    else:
+        reason = why_not(run.net, run.opt, trainer.loss, run.opt_state)
     if reason is None and run.oracle is not None:
         reason = "second-order optimizers run on the NumPy path"
     if reason is None and run.sched is not None and run.sched.per == "iteration":
@@ -51,7 +55,7 @@ def use_fast(trainer: Any, run: Any, per_iteration_hooks: bool) -> bool:
 
 def run_rest_of_epoch(trainer: Any, run: Any, data: Any, mask: np.ndarray | None) -> bool:
     """Train on the epoch's remaining batches in one kernel call, bookkeeping as the trainer's
-    loop does (``run.acc``, ``pos``, ``iteration``); returns whether training diverged."""
+    loop does (``run.acc``, ``run.bad``, ``pos``, ``iteration``); returns whether it diverged."""
     from . import run_epoch
     B, k = run.batch_size, run.n_batches - run.pos
     if trainer.max_iterations is not None:
@@ -67,4 +71,11 @@ def run_rest_of_epoch(trainer: Any, run: Any, data: Any, mask: np.ndarray | None
     acc[3] += r.batches
     run.pos += r.iterations
     run.iteration += r.iterations
+    run.bad = r.diverged
+    np.copyto(run.grad, _last_grad(run.net))     # the last update's gradient, as the loop leaves it
     return r.diverged
+
+
+def _last_grad(net: Any) -> np.ndarray:
+    from . import _PREPARED
+    return _PREPARED[net].plan.grad

@@ -25,6 +25,10 @@ class _DampedGaussNewton(OracleMethod):
             raise ConfigError(f"{self.name}: mu={self.mu!r} exceeds mu_max={self.mu_max!r}; "
                               f"need mu <= mu_max")
 
+    def check_oracle(self, oracle) -> None:
+        """Refuse an oracle this method cannot use (the trainer calls it before training)."""
+        self._need_least_squares(oracle)
+
     def _need_least_squares(self, oracle) -> None:
         loss = getattr(oracle, "loss_name", "squared_error")
         if loss != "squared_error":
@@ -125,12 +129,15 @@ class BayesianRegularization(_DampedGaussNewton):
         return self._state(params, mu=float(self.mu), trials=0, stopped=False,
                            gamma=float(params.size), alpha=0.0, beta=0.0)
 
-    def update(self, grad, state, params, oracle=None):
-        self._begin(grad, state, params, oracle)
-        self._need_least_squares(oracle)
+    def check_oracle(self, oracle) -> None:
+        super().check_oracle(oracle)
         if getattr(oracle, "weight_decay", 0.0):
             raise ConfigError("bayesian_regularization sets its own weight penalty alpha; build the "
-                              "oracle with weight_decay=0")
+                              "oracle with weight_decay=0 (with fit: leave weight_decay at 0)")
+
+    def update(self, grad, state, params, oracle=None):
+        self._begin(grad, state, params, oracle)
+        self.check_oracle(oracle)
         r, J = oracle.residuals(params), oracle.jacobian(params)
         N, P = r.size, params.size
         E_D, E_W = 0.5 * float(r @ r), 0.5 * float(params @ params)

@@ -20,13 +20,16 @@ this one).  The documented sequences, with c the counter:
 Like the optimizers, a schedule is pure: ``state = sched.init(eta0)``,
 ``eta = sched.rate(state, c)``, ``sched.observe(state, loss)`` at each
 epoch end (only plateau uses it).  The state is a dict of numbers, saved in
-checkpoints.
+checkpoints.  For K networks at once eta0 is a ``(K, 1)`` array and every
+rule acts row by row (plateau observes a ``(K, 1)`` array of losses).
 """
 
 from __future__ import annotations
 
 import math
 from typing import Any, ClassVar
+
+import numpy as np
 
 from .._errors import ConfigError, check_choice, check_range
 
@@ -162,6 +165,8 @@ class ReduceOnPlateau(Schedule):
         return state["lr"]
 
     def observe(self, state, loss):
+        if np.ndim(loss):
+            return self._observe_rows(state, np.asarray(loss, dtype=float))
         if loss < state["best"] - self.min_delta:
             state["best"], state["bad"] = float(loss), 0
         else:
@@ -172,6 +177,19 @@ class ReduceOnPlateau(Schedule):
         if state["bad"] > self.patience:
             state["lr"] = max(state["lr"] * self.factor, self.min_lr)
             state["bad"], state["cooldown_left"] = 0, self.cooldown
+
+    def _observe_rows(self, state, loss):
+        """The same rule for K networks at once (a loss per row, NaN: a stopped network)."""
+        better = loss < np.asarray(state["best"]) - self.min_delta
+        best = np.where(better, loss, state["best"])
+        bad = np.where(better, 0, np.asarray(state["bad"]) + 1)
+        cool = np.broadcast_to(state["cooldown_left"], loss.shape)
+        bad = np.where(cool > 0, 0, bad)
+        cool = np.where(cool > 0, cool - 1, cool)
+        cut = bad > self.patience
+        state["lr"] = np.where(cut, np.maximum(np.asarray(state["lr"]) * self.factor, self.min_lr),
+                               state["lr"])
+        state.update(best=best, bad=np.where(cut, 0, bad), cooldown_left=np.where(cut, self.cooldown, cool))
 
 
 def available() -> list[str]:

@@ -64,6 +64,15 @@ class Preprocessor(Transformer):
             Z = step.inverse_transform(Z)
         return Z
 
+    def export_ops(self) -> list:
+        """Every step's export ops in order; a step without ``export_ops`` cannot be exported."""
+        ops = []
+        for step in self._check_steps():
+            if not hasattr(step, "export_ops"):
+                raise ConfigError(f"Preprocessor step {type(step).__name__} cannot be exported")
+            ops += step.export_ops()
+        return ops
+
     def _source_columns(self) -> np.ndarray:
         src = np.arange(self.n_features_in_)
         for step in self._check_steps():

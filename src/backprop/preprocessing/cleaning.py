@@ -104,6 +104,16 @@ class MeanImputer(Transformer):
             out[X[:, n + i] > 0.5, j] = self.missing_values
         return out
 
+    def export_ops(self) -> list:
+        """``x_j <- mean_j`` where x_j is NaN (imputed columns; NaN elsewhere: left as is)."""
+        self._check_fitted()
+        if not is_nan(self.missing_values) or len(self.indicator_features_):
+            raise ConfigError("MeanImputer with a missing-value sentinel other than NaN or with "
+                              "indicator columns cannot be exported (export ops: NaN -> value only)")
+        value = np.full(self.n_features_in_, np.nan)
+        value[self.columns_] = self.statistics_
+        return [("impute", {"value": value})]
+
     def _source_columns(self) -> np.ndarray:
         return np.concatenate([np.arange(self.n_features_in_), np.full(len(self.indicator_features_), -1)])
 

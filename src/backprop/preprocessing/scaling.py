@@ -48,6 +48,11 @@ class MinMaxScaler(Transformer):
         X /= self.scale_
         return X
 
+    def export_ops(self) -> list:
+        """``x' = (x - a) m`` with ``a = -min_ / scale_``, ``m = scale_`` (see ``docs/export.md``)."""
+        self._check_fitted()
+        return [("affine", {"offset": -self.min_ / self.scale_, "scale": self.scale_})]
+
 
 class StandardScaler(Transformer):
     """Standardise each column: ``x' = (x - mean) / std`` (population std; 1 for a constant column)."""
@@ -77,6 +82,11 @@ class StandardScaler(Transformer):
         X *= self.scale_
         X += self.mean_
         return X
+
+    def export_ops(self) -> list:
+        """``x' = (x - mean) / std`` as one affine op (see ``docs/export.md``)."""
+        self._check_fitted()
+        return [("affine", {"offset": self.mean_, "scale": 1.0 / self.scale_})]
 
 
 
@@ -115,3 +125,8 @@ class TargetScaler(Transformer):
     def inverse_transform(self, X: Any) -> np.ndarray:
         y = np.asarray(X)
         return (self._validate(as_2d(y)) * self.scale_ + self.offset_).reshape(y.shape)
+
+    def export_ops(self) -> list:
+        """``y' = (y - offset) / scale`` as one affine op; exporters invert it on the outputs."""
+        self._check_fitted()
+        return [("affine", {"offset": self.offset_, "scale": 1.0 / self.scale_})]

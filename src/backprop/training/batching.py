@@ -42,3 +42,19 @@ def epoch_batches(n_samples: int, batch_size: int, rng: np.random.Generator | No
     order = rng.permutation(n_samples) if shuffle else np.arange(n_samples)
     k = iterations_per_epoch(n_samples, batch_size, drop_last)
     return [order[i * batch_size:(i + 1) * batch_size] for i in range(k)]
+
+
+def draw_order(rng: "np.random.Generator | list[np.random.Generator]", n_samples: int,
+               batch_size: int, shuffle: bool = True,
+               drop_last: bool = False) -> tuple[np.ndarray, int]:
+    """One epoch's sample order (its batches back to back) and its number of batches.
+
+    ``rng`` is the trainer's generator, or a list of K (K networks at once): each draws
+    its own order, ``(K, n)``; without shuffling they share the data order, ``(n,)``.
+    """
+    if not isinstance(rng, list) or not shuffle:  # without shuffling nothing is drawn
+        batches = epoch_batches(n_samples, batch_size, None if isinstance(rng, list) else rng,
+                                shuffle, drop_last)
+        return np.concatenate(batches), len(batches)
+    k = iterations_per_epoch(n_samples, batch_size, drop_last)
+    return np.stack([r.permutation(n_samples)[:k * batch_size] for r in rng]), k

@@ -75,7 +75,8 @@ class _Function(Callback):
 class TargetLoss(Callback):
     """Stop once the monitored loss reaches ``target`` (the classic "train until E < 0.01").
 
-    ``monitor`` is ``"loss"`` (training) or ``"val_loss"``.
+    ``monitor`` is ``"loss"`` (training) or ``"val_loss"``.  For K networks at once it
+    stops when every network still training has reached it.
     """
 
     def __init__(self, target: float, monitor: str = "loss"):
@@ -85,7 +86,12 @@ class TargetLoss(Callback):
 
     def on_epoch_end(self, event):
         value = getattr(event, self.monitor)
-        return value is not None and value <= self.target
+        if value is None:
+            return False
+        if np.ndim(value) == 0:
+            return value <= self.target
+        with np.errstate(invalid="ignore"):  # K networks: all there (NaN: no longer training)
+            return bool(np.all(~(np.asarray(value, dtype=float) > self.target)))
 
 
 class RecordParams(Callback):

@@ -143,11 +143,14 @@ def diagnose(net, X: np.ndarray, *, kind: str = "diverged", params: np.ndarray |
     return d
 
 
-def stall_kind(losses: list[float], baseline: float | None, rel_tol: float = 1e-3) -> str | None:
+def stall_kind(losses: "list[float] | np.ndarray", baseline: float | None, rel_tol: float = 1e-3) -> str | None:
     """``"decreasing"`` if the loss fell by more than ``rel_tol`` over the last tenth of the run
     (at least 2, at most 10 epochs), ``"high"`` if it is flat but above half ``baseline``
     (the loss of predicting the target mean), else None."""
-    finite = [v for v in losses if v is not None and np.isfinite(v)]
+    if isinstance(losses, np.ndarray):
+        finite = losses[np.isfinite(losses)]
+    else:
+        finite = [v for v in losses if v is not None and np.isfinite(v)]
     if len(finite) < 3:
         return None
     k = int(min(10, max(2, len(finite) // 10)))

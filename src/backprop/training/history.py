@@ -46,6 +46,8 @@ class History:
         self.best_loss: float | None = None
         self.stop_reason: str | None = None
         self.diagnosis: str | None = None
+        self.stop_reasons: list[str] | None = None     # stacks: each network's own reason
+        self.epochs_trained: np.ndarray | None = None  # stacks: epochs each network trained
 
     @property
     def n_epochs(self) -> int:
@@ -70,18 +72,24 @@ class History:
         out = {col: list(getattr(self, col)) for col in COLUMNS}
         out.update(metric_name=self.metric_name, monitor=self.monitor, n_iterations=self.n_iterations,
                    iterations_per_epoch=self.iterations_per_epoch, best_epoch=self.best_epoch,
-                   best_loss=self.best_loss, stop_reason=self.stop_reason, diagnosis=self.diagnosis)
+                   best_loss=self.best_loss, stop_reason=self.stop_reason, diagnosis=self.diagnosis,
+                   stop_reasons=self.stop_reasons, epochs_trained=self.epochs_trained)
         return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "History":
         h = cls(data.get("metric_name"), data.get("monitor", "loss"))
         for key, value in data.items():
+            if key in COLUMNS:  # a stack's rows are lists of K numbers: arrays again
+                value = [np.array(v, float) if isinstance(v, list) else v for v in value]
+            elif isinstance(value, list) and key in ("best_epoch", "best_loss", "epochs_trained"):
+                value = np.array(value)
             if key not in ("metric_name", "monitor"):
-                setattr(h, key, list(value) if key in COLUMNS else value)
+                setattr(h, key, value)
         return h
 
     def __repr__(self) -> str:
-        last = f", loss={self.loss[-1]:.6g}" if self.loss and self.loss[-1] is not None else ""
+        last = self.loss[-1] if self.loss else None
+        last = f", loss={last:.6g}" if last is not None and np.ndim(last) == 0 else ""
         return (f"History(n_epochs={self.n_epochs}, n_iterations={self.n_iterations}{last}, "
                 f"best_epoch={self.best_epoch}, stop_reason={self.stop_reason!r})")

@@ -1,176 +1,82 @@
-"""Many networks at once: K trainings of one architecture in one vectorised loop.
+"""Many networks at once: K trainings of one architecture through the one training loop.
 
-``fit_many(stack, X, T, ...)`` trains the K networks of a
-:class:`~backprop.training.stack.NetworkStack` as K independent runs that
-follow the trainer's rules, each with its own generator
-``rng_k = np.random.default_rng(seed_k)``:
-
-1. the validation split (if any) is drawn first from ``rng_k``: one
-   ``rng_k.permutation(n)``, the first ceil(fraction n) indices (at least 1,
-   at most n - 1) are held out, both index sets sorted (the trainer's
-   unstratified split, ``stratify=False``);
-2. every epoch cuts the training set by ``epoch_batches(n, B, rng_k,
-   shuffle, drop_last)``; iteration i of every run is computed together,
-   with run k's batch gathered as ``X[idx_k]`` into a ``(K, B, n_in)`` array;
-3. the gradient gets L2 weight decay on the weights only,
-   ``g + lambda W`` (E + lambda/2 ||W||^2), and the optimizer's step is added.
-
-Optimizers are element-wise, so they run on the ``(K, P)`` array directly;
-``learning_rate`` may differ per network (a ``(K, 1)`` array in the state),
-and a list of K optimizers is run in groups of equal settings.  So
-network k of the stack ends exactly where training it alone would.
+``fit_many(stack, X, T, ...)`` is ``Trainer(...).fit(stack, X, T)``: the
+trainer accepts a :class:`~backprop.training.stack.NetworkStack` and runs its
+K networks as K independent runs of its own rules (see ``docs/many-networks.md``).
+Run k has its own generator ``rng_k = np.random.default_rng(seed_k)``: it draws
+run k's validation split first (stratified for class targets, exactly as for
+one network), then one permutation per epoch; iteration i of every run is
+computed together, run k's batch gathered as ``X[idx_k]`` into a
+``(K, B, n_in)`` array.  Losses, best epochs and patience are per network
+(arrays of shape ``(K,)``); a network that stops early or diverges is frozen
+(its step masked to zero) while its generator keeps drawing, so the others
+are unaffected.  Network k therefore ends exactly where
+``backprop.fit(network_k, X, T, random_state=seed_k, ...)`` ends.
 """
 
 from __future__ import annotations
 
-import math
+import warnings
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from .. import optim
-from .._errors import ConfigError, DataError, check_range
-from .batching import epoch_batches, resolve_batch_size
+from .diagnosis import ConvergenceWarning
+from .history import History
 from .stack import NetworkStack
+from .trainer import Trainer
 
 __all__ = ["NetworkStack", "fit_many", "xor_seed_study", "SeedStudy"]
-
-
-def _split(n: int, fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    n_val = min(max(1, math.ceil(fraction * n)), n - 1)
-    perm = rng.permutation(n)
-    return np.sort(perm[n_val:]), np.sort(perm[:n_val])
-
-
-def _groups(optimizer: Any, K: int) -> list[tuple[optim.Optimizer, Any]]:
-    """``(optimizer, rows)`` pairs; rows is ``slice(None)`` for one shared optimizer."""
-    if isinstance(optimizer, (str, optim.Optimizer)):
-        return [(optim.get(optimizer), slice(None))]
-    opts = [optim.get(o) for o in optimizer]
-    if len(opts) != K:
-        raise ConfigError(f"got {len(opts)} optimizers for {K} networks; give one, or one per network")
-    by_setting: dict[str, list[int]] = {}
-    for k, o in enumerate(opts):
-        by_setting.setdefault(repr(o), []).append(k)
-    return [(opts[rows[0]], np.array(rows)) for rows in by_setting.values()]
 
 
 def fit_many(stack: NetworkStack, X: np.ndarray, T: np.ndarray, *,
              optimizer: str | optim.Optimizer | Sequence[str | optim.Optimizer] = "sgd",
              learning_rate: float | Sequence[float] | None = None, epochs: int = 100,
              batch_size: int | str | None = None, loss: str = "squared_error",
-             reduction: str = "sum", shuffle: bool = True, drop_last: bool = False,
-             weight_decay: float = 0.0, validation_fraction: float | None = None,
-             sample_weight: np.ndarray | None = None,
-             random_state: Sequence[int | None] | None = None,
-             callback: Callable[[int, NetworkStack], bool | None] | None = None) -> dict[str, Any]:
-    """Train the K networks of ``stack`` together; each as if trained alone.
+             reduction: str = "sum", sample_weight: np.ndarray | None = None,
+             random_state: int | Sequence[int | None] | None = None,
+             callback: Callable[[int, NetworkStack], bool | None] | None = None,
+             resume: bool | str = False, **options: Any) -> History:
+    """Train the K networks of ``stack`` together; each exactly as if trained alone.
 
     Parameters
     ----------
     optimizer : name, Optimizer, or a sequence of K of them
-        First-order optimizers only (they are element-wise on the ``(K, P)`` array).
+        Element-wise (first-order) optimizers; networks with equal settings are updated together.
     learning_rate : float or sequence of K floats, optional
         Overrides the optimizer's rate; a sequence gives each network its own.
     batch_size : int, "full" or None
         1 is online learning, None / "full" batch learning.
-    random_state : sequence of K seeds, optional
-        The seed of each run's generator; default ``stack.random_states``.
+    reduction : "sum" (the lecture's E, the default here) or "mean"
+    random_state : int or sequence of K seeds, optional
+        The seed of each run's generator; default ``stack.random_states``; one int gives
+        every run the same generator (the same split and order, as K single runs with it).
     callback : callable, optional
         ``callback(epoch, stack)`` after each epoch; returning True stops.
+    resume : bool or path
+        As for :func:`backprop.fit`: continue from ``checkpoint_path`` (or PATH).
+    **options
+        Any other :class:`~backprop.Trainer` option (``validation_fraction``,
+        ``early_stopping``, ``schedule``, ``clip_grad_norm``, ``checkpoint_path``, ...).
 
     Returns
     -------
-    dict
-        ``loss`` (epochs, K): the batch losses of each epoch averaged by
-        their share of samples (``mean``) or summed (``sum``), plus the mean
-        L2 penalty; ``val_loss`` (epochs, K) or None; ``n_epochs``;
-        ``n_iterations``.
+    History
+        Columns hold one value per network (``history["loss"]`` has shape ``(epochs, K)``);
+        ``stop_reasons`` and ``epochs_trained`` tell each network's own end.
     """
-    K, P = stack.params.shape
-    seeds = stack.random_states if random_state is None else list(random_state)
-    if len(seeds) != K:
-        raise ConfigError(f"got {len(seeds)} random states for {K} networks")
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise ConfigError(f"epochs must be a non-negative integer, got {epochs!r}")
-    check_range("weight_decay", weight_decay, 0.0)
-    X = stack.template._check_X(X)
-    n = X.shape[0]
-    T = stack.template._check_T(T, n)
-    w = None if sample_weight is None else np.asarray(sample_weight, stack.dtype)
-    if w is not None and w.shape != (n,):
-        raise DataError(f"sample_weight must have shape ({n},), got {w.shape}")
-    groups = _groups(optimizer, K)
-    for opt, _ in groups:
-        if opt.needs_oracle or opt.full_batch_only:
-            raise ConfigError(f"fit_many runs first-order optimizers only; {opt.name!r} needs "
-                              "line searches per network: train those networks one by one")
-    rngs = [np.random.default_rng(s) for s in seeds]
-    val = None
-    if validation_fraction is not None:
-        check_range("validation_fraction", validation_fraction, 0.0, 1.0, True, True)
-        if n < 2:
-            raise DataError(f"cannot hold out a validation set from {n} sample(s); need at least 2")
-        pairs = [_split(n, validation_fraction, r) for r in rngs]
-        train = np.stack([p[0] for p in pairs])
-        val = np.stack([p[1] for p in pairs])
-    else:
-        train = np.broadcast_to(np.arange(n), (K, n))
-    n_train = train.shape[1]
-    B = resolve_batch_size(batch_size, n_train)
-
-    states = []
-    for opt, rows in groups:
-        state = opt.init(stack.params[rows])
-        if learning_rate is not None:
-            lr = np.broadcast_to(np.asarray(learning_rate, stack.dtype), (K,))
-            for v in lr:
-                check_range("learning_rate", v, 0.0, None, True)
-            state["learning_rate"] = lr[rows][:, None].copy()
-        states.append(state)
-    decay = weight_decay * stack.weight_mask if weight_decay else None
-    grad = np.empty_like(stack.params)
-    history: dict[str, Any] = {"loss": [], "val_loss": [] if val is not None else None,
-                               "n_epochs": 0, "n_iterations": 0}
-    shared = val is None and not shuffle
-    for epoch in range(1, epochs + 1):
-        # epoch_batches per run: one rng_k.permutation, cut into consecutive batches
-        order = np.stack([r.permutation(n_train) for r in rngs]) if shuffle else None
-        cuts = epoch_batches(n_train, B, None, shuffle=False, drop_last=drop_last)
-        total = np.zeros(K)
-        for cut in cuts:
-            pos = cut if order is None else order[:, cut]
-            idx = cut if shared else np.take_along_axis(train, np.broadcast_to(pos, (K, len(cut))), axis=1)
-            wi = None if w is None else w[idx]
-            E, _ = stack.loss_and_grad(X[idx], T[idx], loss, reduction, wi, out=grad)
-            if reduction == "mean":  # weight each batch by its share of samples / sample weight
-                share = (np.full(K, idx.shape[-1] / n_train) if w is None else
-                         np.broadcast_to(wi.sum(axis=-1) / w[train].sum(axis=1), (K,)))
-                E = E * share
-            if decay is not None:
-                E = E + 0.5 * weight_decay * np.einsum("kp,kp->k", stack.params ** 2,
-                                                       np.broadcast_to(stack.weight_mask, (K, P))
-                                                       ) / len(cuts)
-                grad += decay * stack.params
-            total += E
-            for (opt, rows), state in zip(groups, states):
-                if isinstance(rows, slice):
-                    step, _ = opt.update(grad, state, stack.params)
-                    stack.params += step
-                else:
-                    step, _ = opt.update(grad[rows], state, stack.params[rows])
-                    stack.params[rows] += step
-            history["n_iterations"] += 1
-        history["loss"].append(total)
-        if val is not None:
-            history["val_loss"].append(stack.loss(X[val], T[val], loss, reduction))
-        history["n_epochs"] = epoch
-        if callback is not None and callback(epoch, stack):
-            break
-    history["loss"] = np.array(history["loss"]).reshape(-1, K)
-    if val is not None:
-        history["val_loss"] = np.array(history["val_loss"]).reshape(-1, K)
-    return history
+    params = dict(options.pop("optimizer_params", None) or {})
+    if learning_rate is not None:
+        params["learning_rate"] = learning_rate
+    callbacks = list(options.pop("callbacks", ()) or ())
+    if callback is not None:
+        callbacks.append(lambda event: callback(event.epoch, event.net))
+    options.setdefault("progress", False)
+    trainer = Trainer(optimizer=optimizer, optimizer_params=params or None, epochs=epochs,
+                      batch_size=batch_size, loss=loss, reduction=reduction,
+                      random_state=random_state, callbacks=callbacks, **options)
+    return trainer.fit(stack, X, T, sample_weight=sample_weight, resume=resume)
 
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
@@ -181,7 +87,7 @@ class SeedStudy:
     """Outcome of :func:`xor_seed_study`: which initialisations reached a solution, and when."""
 
     def __init__(self, random_states: list, solved: np.ndarray, epochs_to_solve: np.ndarray,
-                 final_loss: np.ndarray, outputs: np.ndarray, history: dict[str, Any]):
+                 final_loss: np.ndarray, outputs: np.ndarray, history: History):
         self.random_states, self.solved, self.epochs_to_solve = random_states, solved, epochs_to_solve
         self.final_loss, self.outputs, self.history = final_loss, outputs, history
 
@@ -223,8 +129,10 @@ def xor_seed_study(n_networks: int = 256, *, hidden: int = 2, activation: str = 
             return bool(ok.all())
         return False
 
-    history = fit_many(stack, XOR_X, XOR_T, optimizer=optimizer, learning_rate=learning_rate,
-                       epochs=epochs, batch_size=batch_size, shuffle=shuffle, callback=check)
+    with warnings.catch_warnings():  # stuck networks are what the study counts, not a problem
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        history = fit_many(stack, XOR_X, XOR_T, optimizer=optimizer, learning_rate=learning_rate,
+                           epochs=epochs, batch_size=batch_size, shuffle=shuffle, callback=check)
     z = stack.forward(XOR_X)
     solved = np.all(np.abs(z - XOR_T) < tolerance, axis=(1, 2))
     return SeedStudy(seeds, solved, first, stack.loss(XOR_X, XOR_T), z[:, :, 0], history)

@@ -6,13 +6,14 @@ from typing import Any
 
 import numpy as np
 
-from .. import losses, optim
+from .. import losses
 from .._errors import ConfigError, check_choice, check_range
 from ..fast.engine import check_engine
 from ..optim import schedules
 from . import checkpoint, metrics
 from .batching import resolve_batch_size
 from .callbacks import as_callbacks
+from .permodel import resolve_optimizer
 from .state import jsonable
 
 __all__ = ["OPTIONS", "check_options", "config", "check_config", "check_int"]
@@ -63,7 +64,7 @@ def check_options(t: Any) -> None:
         resolve_batch_size(t.batch_size, 1)
     if (t.checkpoint_every is not None) and not t.checkpoint_path:
         raise ConfigError("checkpoint_every needs checkpoint_path")
-    optim.get(t.optimizer, **(t.optimizer_params or {}))
+    resolve_optimizer(t.optimizer, t.optimizer_params, None)
     t._schedule = schedules.get(t.schedule)
     t._callbacks = as_callbacks(t.callbacks)
 
@@ -71,10 +72,14 @@ def check_options(t: Any) -> None:
 def config(t: Any) -> dict[str, Any]:
     """The options as JSON (callbacks, data and display settings left out)."""
     run = t.run_
-    opt = run.opt if run else optim.get(t.optimizer, **(t.optimizer_params or {}))
+    opt = run.opt if run else resolve_optimizer(t.optimizer, t.optimizer_params, None)[0]
     cfg = {k: getattr(t, k) for k in OPTIONS
            if k not in ("callbacks", "validation_data", "stratify", "progress", "optimizer", "engine")}
-    cfg.update(optimizer=opt.name, optimizer_params=opt.hyperparameters,
+    params = dict(opt.hyperparameters) if opt is not None else t.optimizer_params
+    given = (t.optimizer_params or {}).get("learning_rate")
+    if run is not None and run.K is not None and given is not None:  # a stack's own rates
+        params = {**params, "learning_rate": given}
+    cfg.update(optimizer=opt.name if opt is not None else None, optimizer_params=params,
                schedule=t._schedule.spec() if t._schedule else None,
                batch_size=run.batch_size if run else t.batch_size)
     return jsonable(cfg)

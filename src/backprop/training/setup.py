@@ -9,6 +9,7 @@ import numpy as np
 from .. import losses
 from .._errors import ConfigError, DataError, check_finite
 from .split import class_labels, validation_split
+from .state import rowdot
 
 __all__ = ["Data", "prepare_data", "baseline_loss"]
 
@@ -28,6 +29,16 @@ class Data:
     T_all: np.ndarray
     w_all: np.ndarray | None
     val_given: tuple
+
+    @property
+    def n(self) -> int:
+        """Training samples (per network: a stack's split data is ``(K, n, ...)``)."""
+        return self.X.shape[-2]
+
+
+def one_network(net):
+    """The network itself, or a stack's template (its architecture and input checks)."""
+    return getattr(net, "template", net)
 
 
 def _weights(w, n: int, dtype, name: str = "sample_weight") -> np.ndarray | None:
@@ -59,8 +70,10 @@ def prepare_data(trainer, net, X, T, sample_weight, run, split: bool = True) -> 
     """Check X/T/weights once, convert to the network's dtype, and apply the validation split.
 
     The split is drawn from ``run.rng`` (its first draw) unless ``run`` already holds one
-    (a resumed run).
+    (a resumed run).  A stack draws one split per network (``run.rng`` is a list); its
+    training and validation arrays are then ``(K, n, ...)``, row k network k's share.
     """
+    net = one_network(net)
     Xa = net._check_X(X)
     n = len(Xa)
     Ta = net._check_T(T, n)
@@ -79,11 +92,14 @@ def prepare_data(trainer, net, X, T, sample_weight, run, split: bool = True) -> 
     X_all, T_all, w_all = Xa, Ta, w
     if split and trainer.validation_fraction is not None:
         if run.train_idx is None:
-            run.train_idx, run.val_idx = validation_split(n, trainer.validation_fraction, run.rng,
-                                                          _labels(trainer, T))
+            labels = _labels(trainer, T)
+            splits = [validation_split(n, trainer.validation_fraction, r, labels)
+                      for r in (run.rng if run.K is not None else [run.rng])]
+            run.train_idx, run.val_idx = (np.stack(a) if run.K is not None else a[0]
+                                          for a in zip(*splits))
         tr, va = run.train_idx, run.val_idx
-        if tr.size + va.size != n:
-            raise DataError(f"the stored validation split covers {tr.size + va.size} samples, "
+        if tr.shape[-1] + va.shape[-1] != n:
+            raise DataError(f"the stored validation split covers {tr.shape[-1] + va.shape[-1]} samples, "
                             f"the data has {n}")
         Xv, Tv, wv = Xa[va], Ta[va], None if w is None else w[va]
         Xa, Ta, w = Xa[tr], Ta[tr], None if w is None else w[tr]
@@ -91,9 +107,17 @@ def prepare_data(trainer, net, X, T, sample_weight, run, split: bool = True) -> 
     return Data(Xa, Ta, w, Xv, Tv, wv, threshold, X_all, T_all, w_all, given)
 
 
-def baseline_loss(data: Data, loss: str, reduction: str) -> float:
-    """The loss of the best constant prediction (the target mean): what "high" is measured against."""
-    T, w = data.T, data.w
+def baseline_loss(data: Data, loss: str, reduction: str):
+    """The loss of the best constant prediction (the target mean): what "high" is measured against.
+
+    One number per network (an array) when the training data is per network."""
+    if data.T.ndim == 3:
+        return np.array([_baseline(T, None if data.w is None else data.w[k], loss, reduction)
+                         for k, T in enumerate(data.T)])
+    return _baseline(data.T, data.w, loss, reduction)
+
+
+def _baseline(T, w, loss: str, reduction: str) -> float:
     name = losses.get(loss).name
     p = np.average(T, axis=0, weights=w)
     if name == "squared_error":
@@ -109,26 +133,50 @@ def baseline_loss(data: Data, loss: str, reduction: str) -> float:
 
 
 def gather(run, data: Data, idx: np.ndarray):
-    """``(X_b, T_b, w_b)`` for batch ``idx``, in reused buffers (the whole set: no copy)."""
-    if len(idx) == len(data.X):  # stored order; the gradient is a sum, so the order is immaterial
+    """``(X_b, T_b, w_b)`` for batch ``idx``, in reused buffers (the whole set: no copy).
+
+    ``idx`` is ``(B,)`` (one order, shared by every network of a stack) or ``(K, B)`` (each
+    network's own); a stack's batch is then ``(K, B, n_in)``, gathered from shared data
+    ``X[idx]`` or from per-network data row by row.
+    """
+    n = data.n
+    if idx.shape[-1] == n:  # stored order; the gradient is a sum, so the order is immaterial
         return data.X, data.T, data.w
-    bufs = run.buffers.get(len(idx))
+    bufs = run.buffers.get(idx.shape)
+    per_model = idx.ndim == 2 or data.X.ndim == 3
     if bufs is None:
-        bufs = run.buffers[len(idx)] = (
-            np.empty((len(idx), data.X.shape[1]), data.X.dtype),
-            np.empty((len(idx), data.T.shape[1]), data.T.dtype),
-            None if data.w is None else np.empty(len(idx), data.w.dtype))
-    Xb, Tb, wb = bufs
-    np.take(data.X, idx, axis=0, out=Xb)
-    np.take(data.T, idx, axis=0, out=Tb)
-    if wb is not None:
-        np.take(data.w, idx, out=wb)
-    return Xb, Tb, wb
+        lead = (run.K, idx.shape[-1]) if per_model else idx.shape
+        bufs = run.buffers[idx.shape] = (
+            np.empty(lead + data.X.shape[-1:], data.X.dtype),
+            np.empty(lead + data.T.shape[-1:], data.T.dtype),
+            None if data.w is None else np.empty(lead, data.w.dtype))
+    for src, dst, tail in ((data.X, bufs[0], 1), (data.T, bufs[1], 1), (data.w, bufs[2], 0)):
+        if dst is None:
+            continue
+        if src.ndim == 1 + tail:                         # shared data
+            np.take(src, idx, axis=0, out=dst)
+        elif idx.ndim == 1:                              # per-network data, one order
+            np.take(src, idx, axis=1, out=dst)
+        else:                                            # per-network data, own orders
+            flat = src.reshape(-1, *src.shape[2:])
+            np.take(flat, idx + n * np.arange(run.K)[:, None], axis=0, out=dst)
+    return bufs
+
+
+def batch_share(wb: np.ndarray | None, idx: np.ndarray):
+    """The batch's share of the epoch: its sample count, or its summed sample weights."""
+    if wb is None:
+        return float(idx.shape[-1])
+    return float(wb.sum()) if wb.ndim == 1 else wb.sum(axis=-1)
 
 
 def check_optimizer(trainer, run, data: Data) -> None:
     """Refuse full-batch methods on mini-batches; build the oracle of methods that need one."""
-    opt, n = run.opt, len(data.X)
+    opt, n = run.opt, data.n
+    if opt.needs_oracle and run.K is not None:
+        raise ConfigError(f"{opt.name} trains one network at a time (its line searches and "
+                          "curvature are per network); train the networks one by one with "
+                          "backprop.fit, or use a first-order optimizer for a NetworkStack")
     if (opt.full_batch_only or opt.needs_oracle) and run.batch_size < n:
         raise ConfigError(f"{opt.name} needs full-batch training; use batch_size=None "
                           f"(got batch_size={run.batch_size} for {n} samples)")
@@ -143,6 +191,9 @@ def check_optimizer(trainer, run, data: Data) -> None:
         run.oracle = NetworkOracle(run.net, data.X, data.T, loss=trainer.loss,
                                    reduction=trainer.reduction, sample_weight=data.w,
                                    weight_decay=trainer.weight_decay)
+        check_oracle = getattr(opt, "check_oracle", None)
+        if check_oracle is not None:  # e.g. a loss the method cannot use: refuse before epoch 1
+            check_oracle(run.oracle)
 
 
 def decay_mask(net, weight_decay: float) -> np.ndarray | None:
@@ -160,7 +211,7 @@ def initial_losses(trainer, run, data: Data, mask: np.ndarray | None) -> None:
     net = run.net
     loss0 = net.loss(data.X, data.T, trainer.loss, trainer.reduction, data.w)
     if mask is not None:
-        loss0 += 0.5 * float(np.dot(net.params * mask, net.params))
+        loss0 = loss0 + 0.5 * rowdot(net.params * mask, net.params)
     run.best_train = loss0
     run.best_loss = loss0 if data.Xv is None else net.loss(data.Xv, data.Tv, trainer.loss,
                                                            trainer.reduction, data.wv)

@@ -80,6 +80,10 @@ class NetworkStack:
         return self.template.dtype
 
     @property
+    def activations(self) -> list[str]:
+        return self.template.activations
+
+    @property
     def W(self) -> list[np.ndarray]:
         """Per-layer weight views, each ``(K, n_out, n_in)``."""
         return [W for W, _ in self.layers]
@@ -174,8 +178,9 @@ class NetworkStack:
             out_act.backward(z.reshape(-1, k), lossf.dz(z.reshape(-1, k), T2), out=delta.reshape(-1, k))
         if scale is not None:
             delta *= scale[..., None]
+        grads = self.unflatten(out)
         for l in range(len(self.layers) - 1, -1, -1):
-            gW, gb = self.unflatten(out)[l]
+            gW, gb = grads[l]
             np.matmul(delta.transpose(0, 2, 1), ys[l], out=gW)
             np.sum(delta, axis=1, out=gb)
             if l > 0:

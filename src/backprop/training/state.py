@@ -11,6 +11,7 @@ the history.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ import numpy as np
 from . import checkpoint
 from .history import History
 
-__all__ = ["Run", "to_checkpoint", "from_checkpoint", "jsonable"]
+__all__ = ["Run", "to_checkpoint", "from_checkpoint", "jsonable", "rowdot", "rownorm", "clip_rows"]
 
 
 def jsonable(obj: Any) -> Any:
@@ -31,42 +32,145 @@ def jsonable(obj: Any) -> Any:
 
 
 class Run:
-    """The mutable state of one training run (see the module docstring)."""
+    """The mutable state of one training run (see the module docstring).
+
+    For a :class:`~backprop.training.stack.NetworkStack` of K networks (``K`` is then an int,
+    else None) every per-run number -- the epoch's loss sums, best losses and epochs, patience
+    counts -- is an array of shape ``(K,)``, ``rng`` a list of K generators, and ``active``
+    says which networks still train (a stopped one has its steps masked to zero, ``frozen``).
+    """
 
     def __init__(self, net, opt, opt_state: dict, sched, sched_state: dict | None,
-                 rng: np.random.Generator, history: History, batch_size: int,
-                 train_idx: np.ndarray | None = None, val_idx: np.ndarray | None = None):
+                 rng: "np.random.Generator | list[np.random.Generator]", history: History,
+                 batch_size: int, train_idx: np.ndarray | None = None,
+                 val_idx: np.ndarray | None = None):
         self.net, self.opt, self.opt_state = net, opt, opt_state
         self.sched, self.sched_state = sched, sched_state
         self.rng, self.history, self.batch_size = rng, history, batch_size
         self.train_idx, self.val_idx = train_idx, val_idx
+        self.K: int | None = net.params.shape[0] if net.params.ndim == 2 else None
         self.epoch = 0                # epochs completed
         self.iteration = 0            # updates made
         self.order: np.ndarray | None = None   # sample order of the running epoch
         self.n_batches = 0
         self.pos = 0                  # next batch of the running epoch
-        self.acc = [0.0, 0.0, 0.0, 0]  # sum E*share, sum share, sum penalty, updates this epoch
         self.epoch_time = 0.0
         self.best_params = net.params.copy()
-        self.best_loss = float("inf")
-        self.best_epoch = 0
-        self.best_train = float("inf")
-        self.wait = 0
-        self.initial_norm = float(np.linalg.norm(net.params))
+        self.best_loss = self.per_run(float("inf"))
+        self.best_epoch = self.per_run(0)
+        self.best_train = self.per_run(float("inf"))
+        self.wait = self.per_run(0)
+        self.active = self.per_run(True)             # still training (stacks: per network)
+        self.stop_reasons: list | None = None if self.K is None else [None] * self.K
+        self.frozen: np.ndarray | None = None        # (K, 1): rows whose steps are masked
+        self.stop_epoch = self.per_run(0)            # epoch at which a network stopped
+        self.first_diagnosis = None                  # stacks: (k, Diagnosis) of the first diverged
+        self.new_epoch_state(None, 0)
+        self.initial_norm = rownorm(net.params)
         self.grad = np.empty_like(net.params)
         self.tmp = np.empty_like(net.params)
-        self.buffers: dict[int, tuple] = {}
+        self.buffers: dict[tuple, tuple] = {}
         self.oracle = None
         self.data_digest: str | None = None
 
-    def new_epoch_state(self, order: np.ndarray, n_batches: int) -> None:
+    def per_run(self, value: Any) -> Any:
+        """``value`` for one network, or an array of K copies for a stack."""
+        return value if self.K is None else np.full(self.K, value)
+
+    def new_epoch_state(self, order: np.ndarray | None, n_batches: int) -> None:
         self.order, self.n_batches, self.pos = order, n_batches, 0
-        self.acc = [0.0, 0.0, 0.0, 0]
+        if self.K is None or order is None:
+            self.acc = [self.per_run(0.0), self.per_run(0.0), self.per_run(0.0), self.per_run(0)]
+            self.bad = self.per_run(False)   # non-finite loss this epoch
+        else:                                # a stack reuses its (K,) arrays
+            for a in self.acc:
+                a.fill(0)
+            self.bad = np.zeros(self.K, bool)
+            if self.frozen is not None:
+                self.refreeze()
         self.epoch_time = 0.0
+
+    def accumulate(self, E: Any, penalty: Any, share: Any, mean: bool) -> bool:
+        """Add a batch to the epoch's sums: E * share (mean) or E, share, penalty, one update.
+
+        Returns False when no run is left whose loss is finite (one network: this one).
+        """
+        if self.K is None:
+            self.acc[0] += E * share if mean else E
+            self.acc[1] += share
+            self.acc[2] += penalty
+            self.acc[3] += 1
+            self.bad = not (math.isfinite(E) and math.isfinite(penalty))
+            return not self.bad
+        if self.frozen is None:              # every network trains: no masks needed
+            self.acc[0] += E * share if mean else E
+            self.acc[1] += share
+            self.acc[2] += penalty
+            self.acc[3] += 1
+            if np.isfinite(E).all() and (not np.ndim(penalty) or np.isfinite(penalty).all()):
+                return True
+            live = self.active
+        else:
+            live = self.active & ~self.bad
+            with np.errstate(invalid="ignore", over="ignore"):
+                self.acc[0] += np.where(live, E * share if mean else E, 0.0)
+            self.acc[1] += np.where(live, share, 0.0)
+            self.acc[2] += np.where(live, penalty, 0.0)
+            self.acc[3] += live
+        bad = live & ~(np.isfinite(E) & np.isfinite(penalty))
+        if bad.any():
+            self.bad = self.bad | bad
+            self.refreeze()
+        return bool((self.active & ~self.bad).any())
+
+    def refreeze(self) -> None:
+        """Recompute ``frozen`` from ``active`` and this epoch's non-finite runs (stacks)."""
+        stopped = ~self.active | self.bad
+        self.frozen = stopped[:, None] if stopped.any() else None
+
+    def stop_runs(self, which: np.ndarray, reason: str) -> None:
+        """Stop the runs in ``which`` (stacks) with ``reason``; they keep drawing their orders."""
+        for k in np.flatnonzero(which & self.active):
+            self.stop_reasons[k] = reason
+        self.stop_epoch = np.where(which & self.active, self.epoch, self.stop_epoch)
+        self.active = self.active & ~which
+        self.refreeze()
+
+    def reopen(self) -> None:
+        """Every run trains again (warm start): patience and per-run stops reset."""
+        self.wait = self.per_run(0)
+        self.active = self.per_run(True)
+        self.stop_epoch = self.per_run(0)
+        if self.K is not None:
+            self.stop_reasons = [None] * self.K
+        self.frozen = None
+
+
+def rowdot(a: np.ndarray, b: np.ndarray) -> Any:
+    """``a . b`` for vectors (a float), row by row for ``(K, P)`` arrays (shape ``(K,)``)."""
+    if a.ndim == 1:
+        return float(a @ b)
+    return np.einsum("kp,kp->k", a, b)
+
+
+def rownorm(a: np.ndarray) -> Any:
+    """Euclidean norm of a vector, or of each row."""
+    return math.sqrt(rowdot(a, a)) if a.ndim == 1 else np.sqrt(rowdot(a, a))
 
 
 _SCALARS = ("epoch", "iteration", "n_batches", "pos", "acc", "epoch_time", "best_loss",
-            "best_epoch", "best_train", "wait", "initial_norm", "batch_size")
+            "best_epoch", "best_train", "wait", "initial_norm", "batch_size", "bad", "active",
+            "stop_reasons", "stop_epoch")
+_PER_RUN = ("best_loss", "best_epoch", "best_train", "wait", "initial_norm", "bad", "active",
+            "stop_epoch")
+
+
+def _network_header(net) -> dict:
+    head = {"layer_sizes": list(net.layer_sizes), "activations": net.activations,
+            "dtype": net.dtype.str}
+    if net.params.ndim == 2:
+        head["n_networks"] = net.params.shape[0]
+    return head
 
 
 def to_checkpoint(run: Run, config: dict[str, Any]) -> tuple[dict, dict]:
@@ -78,14 +182,14 @@ def to_checkpoint(run: Run, config: dict[str, Any]) -> tuple[dict, dict]:
             arrays[key] = getattr(run, key)
     header = {
         "config": config,
-        "network": {"layer_sizes": list(net.layer_sizes), "activations": net.activations,
-                    "dtype": net.dtype.str},
+        "network": _network_header(net),
         "data_digest": run.data_digest,
-        "state": {k: getattr(run, k) for k in _SCALARS},
-        "rng": run.rng.bit_generator.state,
+        "state": jsonable({k: getattr(run, k) for k in _SCALARS}),
+        "rng": ([r.bit_generator.state for r in run.rng] if isinstance(run.rng, list)
+                else run.rng.bit_generator.state),
         "optimizer_state": checkpoint.encode(run.opt_state, arrays, "opt"),
         "schedule_state": checkpoint.encode(run.sched_state, arrays, "sched"),
-        "history": run.history.to_dict(),
+        "history": jsonable(run.history.to_dict()),
     }
     return header, arrays
 
@@ -94,8 +198,7 @@ def from_checkpoint(run: Run, header: dict, arrays: dict[str, np.ndarray], path:
     """Load a checkpoint into a freshly built ``run`` (and its network's params), checking fit."""
     net = run.net
     saved_net = header["network"]
-    now_net = {"layer_sizes": list(net.layer_sizes), "activations": net.activations,
-               "dtype": net.dtype.str}
+    now_net = _network_header(net)
     if saved_net != now_net:
         raise checkpoint.CheckpointError(f"checkpoint {path} is for network {saved_net}, "
                                          f"not {now_net}")
@@ -106,12 +209,32 @@ def from_checkpoint(run: Run, header: dict, arrays: dict[str, np.ndarray], path:
     for key in ("train_idx", "val_idx", "order"):
         setattr(run, key, arrays.get(key))
     for key, value in header["state"].items():
+        if run.K is not None and key in _PER_RUN:
+            value = np.array(value)
+        elif run.K is not None and key == "acc":
+            value = [np.array(v) for v in value]
         setattr(run, key, value)
-    rng_state = header["rng"]
-    if rng_state.get("bit_generator") != type(run.rng.bit_generator).__name__:
-        raise checkpoint.CheckpointError(f"checkpoint {path} uses bit generator "
-                                         f"{rng_state.get('bit_generator')}")
-    run.rng.bit_generator.state = rng_state
+    if run.K is not None:
+        run.refreeze()
+    rngs = run.rng if isinstance(run.rng, list) else [run.rng]
+    states = header["rng"] if isinstance(header["rng"], list) else [header["rng"]]
+    for rng, rng_state in zip(rngs, states):
+        if rng_state.get("bit_generator") != type(rng.bit_generator).__name__:
+            raise checkpoint.CheckpointError(f"checkpoint {path} uses bit generator "
+                                             f"{rng_state.get('bit_generator')}")
+        rng.bit_generator.state = rng_state
     run.opt_state = checkpoint.decode(header["optimizer_state"], arrays)
     run.sched_state = checkpoint.decode(header["schedule_state"], arrays)
     run.history = History.from_dict(header["history"])
+
+
+def clip_rows(grad: np.ndarray, max_norm: float) -> None:
+    """grad *= c / ||grad|| where ||grad|| > c (per network for a ``(K, P)`` gradient)."""
+    if grad.ndim == 1:
+        norm = math.sqrt(float(grad @ grad))
+        if norm > max_norm:
+            grad *= max_norm / norm
+        return
+    norm = np.sqrt(rowdot(grad, grad))
+    with np.errstate(divide="ignore"):
+        grad *= np.where(norm > max_norm, max_norm / norm, 1.0)[:, None]

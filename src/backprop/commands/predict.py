@@ -1,0 +1,62 @@
+"""``backprop predict MODEL DATA.csv [--out FILE] [--proba]``: predictions for the rows of a CSV file."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+
+import numpy as np
+
+from ..csvio import write_csv
+from ..io import load_model
+from . import _tabular as tab
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "predict", help="predict the rows of a CSV file with a saved model",
+        description="Predict each row of DATA with MODEL. With a header row, columns are matched "
+                    "by name (any order; the target column, if present, is ignored); without "
+                    "one, by position. Writes CSV to --out (atomically) or to stdout.")
+    p.add_argument("model", metavar="MODEL", help="model file (backprop train, save_model)")
+    p.add_argument("data", metavar="DATA.csv", help="rows to predict")
+    p.add_argument("--out", "-o", default=None, help="write the predictions here (CSV)")
+    p.add_argument("--proba", action="store_true",
+                   help="also write one probability column per class (classification)")
+    p.set_defaults(func=run)
+    return tab.one_line_usage_errors(p, 'predict')
+
+
+def run(args: argparse.Namespace) -> int:
+    model = load_model(args.model)
+    if args.proba and model.task != "classification":
+        print("backprop predict: error: --proba needs a classification model; this one does "
+              "regression", file=sys.stderr)
+        return 2
+    table = tab.read_for_model(args.data, model)
+    tab.check_missing(table, any(type(s).__name__ == "MeanImputer" for s in model.preprocessing))
+    name = str(model.metadata.get("target") or "prediction")
+    pred = model.predict(table.X)
+    cols: dict = {}
+    if pred.ndim == 1:
+        cols[name] = pred
+    else:
+        for k in range(pred.shape[1]):
+            cols[f"{name}_{k + 1}"] = pred[:, k]
+    if args.proba:
+        proba = model.predict_proba(table.X)
+        for k, c in enumerate(model.classes):
+            cols[f"P({c})"] = proba[:, k]
+    if args.out:
+        write_csv(args.out, cols)
+        print(f"wrote {len(pred)} predictions to {args.out}")
+    else:
+        buf = io.StringIO()
+        import csv
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(list(cols))
+        for row in zip(*cols.values()):
+            w.writerow([repr(float(v)) if isinstance(v, (float, np.floating)) else v for v in row])
+        sys.stdout.write(buf.getvalue())
+    return 0

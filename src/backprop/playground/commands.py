@@ -1,0 +1,75 @@
+"""The commands a page sends to its session, checked against the session's own sizes.
+
+``play``, ``pause``, ``step`` (``unit``: ``iteration`` or ``epoch``), ``set``
+(``learning_rate``, ``speed``), ``watch`` (a weight by flat ``index`` or a unit by
+``layer``/``unit``, with a training ``sample``) and ``landscape`` (parameters ``i``,
+``j`` and a ``resolution``).  :func:`check_command` returns a clean copy or raises
+:class:`~backprop.ConfigError` naming the field and its valid range.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .._errors import ConfigError
+
+__all__ = ["check_command"]
+
+
+def check_command(session: Any, cmd: dict[str, Any]) -> dict[str, Any]:
+    """A validated copy of ``cmd`` for ``session`` (a :class:`~.session.Session`)."""
+    kind = cmd.get("type")
+    n_train, P = len(session.data.train), session.net.n_params
+    if kind in ("play", "pause"):
+        return {"type": kind}
+    if kind == "step":
+        unit = cmd.get("unit", "iteration")
+        if unit not in ("iteration", "epoch"):
+            raise ConfigError(f"step unit must be 'iteration' or 'epoch', got {unit!r}")
+        return {"type": "step", "unit": unit}
+    if kind == "set":
+        out = {"type": "set"}
+        if "learning_rate" in cmd:
+            if "learning_rate" not in session.opt.hyperparameters:
+                raise ConfigError(f"optimizer {session.opt.name} has no learning rate")
+            out["learning_rate"] = _num("learning_rate", cmd["learning_rate"], 0.0,
+                                        session.limits.max_learning_rate, low_open=True)
+        if "speed" in cmd:
+            out["speed"] = _num("speed", cmd["speed"], 0.1, session.limits.max_speed)
+        return out
+    if kind == "watch":
+        what = cmd.get("kind")
+        sample = int(_num("sample", cmd.get("sample", 0), 0, n_train - 1, integer=True))
+        if what is None:
+            return {"type": "watch", "watch": None}
+        if what == "weight":
+            return {"type": "watch", "watch": {"kind": "weight", "sample": sample,
+                                               "index": int(_num("index", cmd.get("index"), 0, P - 1, integer=True))}}
+        if what == "unit":
+            layer = int(_num("layer", cmd.get("layer"), 1, len(session.net.layers), integer=True))
+            unit = int(_num("unit", cmd.get("unit"), 0, session.net.layer_sizes[layer] - 1, integer=True))
+            return {"type": "watch", "watch": {"kind": "unit", "layer": layer, "unit": unit,
+                                               "sample": sample}}
+        raise ConfigError(f"watch kind must be 'weight', 'unit' or null, got {what!r}")
+    if kind == "landscape":
+        i = int(_num("i", cmd.get("i"), 0, P - 1, integer=True))
+        j = int(_num("j", cmd.get("j"), 0, P - 1, integer=True))
+        res = int(_num("resolution", cmd.get("resolution", 31), 5, session.limits.max_grid, integer=True))
+        if i == j and P > 1:
+            raise ConfigError("choose two different parameters for the landscape")
+        return {"type": "landscape", "i": i, "j": j, "resolution": res}
+    raise ConfigError(f"unknown command {kind!r}; valid: play, pause, step, set, watch, landscape")
+
+
+def _num(name: str, value: Any, low: float, high: float, integer: bool = False,
+         low_open: bool = False) -> float:
+    ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+    ok = ok and (value > low if low_open else value >= low) and value <= high
+    if ok and integer:
+        ok = value == int(value)
+    if not ok:
+        kind = "an integer" if integer else "a number"
+        raise ConfigError(f"{name} must be {kind} in {'(' if low_open else '['}{low}, {high}], "
+                          f"got {value!r}"[:200])
+    return value

@@ -1,0 +1,285 @@
+"""One browser tab's training run: a thread inside the library's own :class:`~backprop.Trainer`.
+
+The thread calls ``Trainer.fit`` once (and ``fit(warm_start=True)`` after a run
+has stopped).  A callback, :class:`_Gate`, is the only link to the page: after
+each update (``on_iteration_end``) and each epoch (``on_epoch_end``) it handles
+the page's commands, rests while paused, throttles play to the chosen speed and
+publishes snapshots.  So play, pause and the step buttons gate the trainer's
+loop; there is no second loop.  Where it rests:
+
+* *pause* -- after the update in progress; at the end of an epoch it rests after
+  the epoch's bookkeeping (loss recorded), never between the last update and it;
+* *step iteration* -- one update (then as for pause);
+* *step epoch* -- to the end of the running epoch: from an epoch boundary
+  ceil(n_train / B) updates, from inside an epoch the rest of it.
+
+Every number the page sees is computed on this thread while the trainer waits,
+so a snapshot is one consistent state.  Closing raises :class:`Closed` inside the
+callback, which unwinds ``fit`` and ends the thread.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import queue
+import re
+import threading
+import time
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import optim
+from .._errors import BackpropError, ConfigError
+from ..network import Network
+from ..training import Trainer
+from . import views
+from .commands import check_command
+from .data import make_data
+from .gate import Gate
+from .limits import DEFAULT_LIMITS, Limits
+
+__all__ = ["Session", "Closed", "to_json"]
+
+PATH_CAPACITY = 1024     # parameter vectors kept for the optimizer's path (thinned when full)
+HISTORY_POINTS = 500     # loss-curve points sent per snapshot (evenly thinned)
+_NONFINITE = re.compile(r"(?<=[\[,:])\s*(-?Infinity|NaN)(?=\s*[,\]}])")
+
+
+class Closed(Exception):
+    """Raised inside the trainer's callback to end a closed session's thread."""
+
+
+def to_json(obj: Any) -> str:
+    """JSON for the browser: NaN and infinities become null."""
+    return _NONFINITE.sub("null", json.dumps(obj, separators=(",", ":")))
+
+
+def _thin(n: int, k: int) -> np.ndarray:
+    return np.arange(n) if n <= k else np.unique(np.linspace(0, n - 1, k).round().astype(int))
+
+
+class Session:
+    """A data set, a network and a trainer, run on a thread the page steers with commands.
+
+    ``emit(kind, text)`` receives each outgoing message (``kind`` is its type,
+    ``text`` its JSON); it is called from the session's thread.
+    """
+
+    def __init__(self, config: dict[str, Any], emit: Callable[[str, str], None],
+                 limits: Limits = DEFAULT_LIMITS):
+        self.cfg, self.emit, self.limits = config, emit, limits
+        d, n, t = config["data"], config["network"], config["training"]
+        self.data = make_data(d, limits)
+        if n["output_activation"] == "softmax" and self.data.n_outputs < 2:
+            raise ConfigError("a softmax output needs 3 classes or more; use sigmoid for two classes")
+        sizes = [self.data.n_inputs, *n["hidden"], self.data.n_outputs]
+        self.net = Network(sizes, n["activation"], n["output_activation"], init=n["init"],
+                           random_state=n["seed"])
+        X, T = self.data.X_train, self.data.T_train
+        self.net.loss(X[:1], T[:1], n["loss"])            # loss/output pairing, checked up front
+        self.opt = optim.get(t["optimizer"], **t["optimizer_params"])
+        bs = {"online": 1, "batch": None, "minibatch": t["batch_size"]}[t["batch_mode"]]
+        has_test = len(self.data.test) > 0
+        self.options = dict(loss=n["loss"], reduction="mean", optimizer=self.opt, batch_size=bs,
+                            random_state=t["seed"], epochs=t["max_epochs"],
+                            weight_decay=t["weight_decay"], early_stopping=t["early_stopping"],
+                            patience=t["patience"], progress=False,
+                            metric="r2" if self.data.task == "regression" else "accuracy",
+                            validation_data=(self.data.X_test, self.data.T_test) if has_test else None)
+        self.initial = self.losses()                       # epoch 0 of the loss curves
+        self.gate = Gate(self)
+        self.trainer = Trainer(**self.options, callbacks=[self.gate])
+        self.names = views.param_names(self.net, X[0], T[0], n["loss"])
+        self.speed = t["speed"]
+        self.cmds: queue.Queue = queue.Queue()
+        self.mode, self.target = "paused", 0
+        self.watch: dict[str, Any] | None = None
+        self.pair = (0, 1) if self.net.n_params > 1 else (0, 0)
+        self.path = np.empty((PATH_CAPACITY, self.net.n_params))
+        self.path_n, self.path_stride = 0, 1
+        self.running = False          # inside fit
+        self.next_at = self.last_publish = self.publish_cost = 0.0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._main, name="playground-session", daemon=True)
+
+    # --- the page's side -------------------------------------------------------
+    def start(self) -> "Session":
+        self.thread.start()
+        return self
+
+    def send(self, command: dict[str, Any]) -> None:
+        """Queue a command (already checked with :meth:`check`) for the session's thread."""
+        self.cmds.put(command)
+
+    def close(self, timeout: float | None = None) -> bool:
+        """Ask the thread to stop; wait up to ``timeout`` seconds.  True once it has ended."""
+        self.cmds.put({"type": "close"})
+        return self.done.wait(timeout)
+
+    def check(self, cmd: dict[str, Any]) -> dict[str, Any]:
+        """Validate a command against this session's sizes; raises ConfigError with the reason."""
+        return check_command(self, cmd)
+
+    # --- the session's thread ----------------------------------------------------
+    def _main(self) -> None:
+        X, T = self.data.X_train, self.data.T_train
+        try:
+            with np.errstate(all="ignore"):
+                self.running = True
+                self.trainer.fit(self.net, X, T)
+                while True:
+                    self.running = False
+                    self.mode = "paused"
+                    self.rest()
+                    self.running = True
+                    self.trainer.fit(self.net, X, T, warm_start=True)
+        except Closed:
+            pass
+        except BackpropError as exc:
+            self.emit("error", to_json({"type": "error", "message": f"training stopped: {exc}"}))
+        except Exception as exc:  # noqa: BLE001 -- report, never take the server down
+            self.emit("error", to_json({"type": "error",
+                                        "message": f"training stopped: {type(exc).__name__}: {exc}"}))
+        finally:
+            self.running = False
+            self.path = self.path[:0]
+            self.done.set()
+
+    def rest(self) -> None:
+        """Publish the state and handle commands until one sets training going again."""
+        self.publish()
+        while self.mode == "paused":
+            if self.handle(self.cmds.get()):
+                self.publish()
+
+    def drain(self) -> None:
+        """Handle queued commands without waiting (between updates)."""
+        while True:
+            try:
+                cmd = self.cmds.get_nowait()
+            except queue.Empty:
+                return
+            self.handle(cmd)
+
+    def handle(self, cmd: dict[str, Any]) -> bool:
+        """Apply one command; True when the page should get a fresh snapshot."""
+        kind, run = cmd["type"], self.trainer.run_
+        if kind == "close":
+            raise Closed()
+        if kind == "play":
+            self.mode, self.next_at = "play", time.perf_counter()
+        elif kind == "pause":
+            self.mode = "paused"
+        elif kind == "step" and cmd["unit"] == "iteration":
+            self.mode, self.target = "iteration", run.iteration + 1
+        elif kind == "step":
+            self.mode, self.target = "epoch", run.epoch + 1
+        elif kind == "set":
+            if "learning_rate" in cmd:
+                run.opt_state["learning_rate"] = cmd["learning_rate"]
+            self.speed = cmd.get("speed", self.speed)
+            return True
+        elif kind == "watch":
+            self.watch = cmd["watch"]
+            return True
+        elif kind == "landscape":
+            self.pair = (cmd["i"], cmd["j"])
+            try:
+                out = views.landscape(self.net, self.data, self.options, cmd["i"], cmd["j"],
+                                      self.path_so_far(), cmd["resolution"])
+            except (BackpropError, ValueError, FloatingPointError) as exc:
+                out = {"type": "error", "message": f"no error surface: {exc}"}
+            self.emit(out["type"], to_json(out))
+            return True
+        return False
+
+    def record(self) -> None:
+        """Keep the parameters for the optimizer's path (every ``path_stride``-th update)."""
+        it = self.trainer.run_.iteration
+        if it % self.path_stride:
+            return
+        if self.path_n == PATH_CAPACITY:
+            half = PATH_CAPACITY // 2
+            self.path[:half] = self.path[0:PATH_CAPACITY:2]
+            self.path_n, self.path_stride = half, self.path_stride * 2
+            if it % self.path_stride:
+                return
+        self.path[self.path_n] = self.net.params
+        self.path_n += 1
+
+    def path_so_far(self) -> np.ndarray:
+        """The recorded parameter vectors, ending at the current ones."""
+        path = self.path[:self.path_n]
+        if self.path_n and np.array_equal(path[-1], self.net.params):
+            return path
+        return np.vstack([path, self.net.params[None, :]])
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything the page draws, at the current state."""
+        run, net, data = self.trainer.run_, self.net, self.data
+        h = run.history
+        keep = _thin(len(h.epoch) + 1, HISTORY_POINTS)
+        epochs = [0, *h.epoch]
+        X = data.X_train
+        now = self.losses()
+        mid_epoch = run.order is not None and 0 < run.pos < run.n_batches
+        path = self.path_so_far()[:, list(self.pair)]
+        state = {
+            "type": "state", "mode": self.mode, "running": self.running,
+            "epoch": run.epoch, "iteration": run.iteration,
+            "batch_in_epoch": run.pos if mid_epoch else 0,
+            "iterations_per_epoch": h.iterations_per_epoch or -(-len(X) // run.batch_size),
+            "batch_size": run.batch_size, "n_train": len(X), "n_test": len(data.test),
+            "learning_rate": float(np.mean(run.opt_state.get("learning_rate", math.nan))),
+            "speed": self.speed,
+            "stop_reason": None if self.running else h.stop_reason, "diagnosis": h.diagnosis,
+            "best_epoch": h.best_epoch,
+            "history": {"epoch": [epochs[k] for k in keep],
+                        "loss": [h.loss[k - 1] if k else self.initial[0] for k in keep],
+                        "test_loss": [h.val_loss[k - 1] if k else self.initial[1] for k in keep],
+                        "metric": [h.metric[k - 1] if k else None for k in keep],
+                        "test_metric": [h.val_metric[k - 1] if k else None for k in keep],
+                        "metric_name": h.metric_name},
+            "loss_now": now[0], "test_loss_now": now[1],
+            "layer_sizes": list(net.layer_sizes), "activations": net.activations,
+            "params": net.params.tolist(), "names": self.names,
+            "pair": list(self.pair), "path": path[_thin(len(path), 600)].tolist(),
+            **views.maps(net, data),
+        }
+        if self.watch is not None:
+            try:
+                state["inspect"] = self.inspect(run)
+            except (BackpropError, ValueError, FloatingPointError) as exc:
+                state["inspect_error"] = str(exc)
+        return state
+
+    def inspect(self, run) -> dict[str, Any]:
+        """The clicked weight's or unit's numbers at the current state."""
+        net, data, w = self.net, self.data, self.watch
+        sample = min(w["sample"], len(data.train) - 1)
+        if w["kind"] == "weight":
+            last = run.grad if run.iteration > 0 else None
+            return views.inspect_weight(net, data, self.options, run.opt_state, last, w["index"], sample)
+        return views.inspect_unit(net, data, self.options["loss"], w["layer"], w["unit"], sample)
+
+    def losses(self) -> tuple[float, float | None]:
+        """Training and test loss (mean over samples, data term) at the current weights."""
+        d, loss = self.data, self.options["loss"]
+        train = self.net.loss(d.X_train, d.T_train, loss, "mean")
+        return train, (self.net.loss(d.X_test, d.T_test, loss, "mean") if len(d.test) else None)
+
+    def publish(self) -> None:
+        t0 = time.perf_counter()
+        self.emit("state", to_json(self.snapshot()))
+        self.last_publish = time.perf_counter()
+        self.publish_cost = self.last_publish - t0
+
+    def dataset(self) -> dict[str, Any]:
+        """The points, for the page's plots (sent once per session)."""
+        d = self.data
+        return {"type": "data", "task": d.task, "n_inputs": d.n_inputs, "n_outputs": d.n_outputs,
+                "X": d.X_raw.tolist(), "y": d.y.tolist(), "train": d.train.tolist(),
+                "test": d.test.tolist(), "bounds": d.bounds(),
+                "X_train": d.X_train.tolist(), "T_train": d.T_train.tolist()}

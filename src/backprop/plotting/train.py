@@ -1,0 +1,72 @@
+"""Small trained networks for figures: a 2-D problem and a network that solves it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._errors import ConfigError
+from ..network import Network
+
+XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+XOR_T = np.array([0, 1, 1, 0], dtype=float)
+
+
+def load_2d(name: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs (n, 2) and 0/1 or class-index targets of a 2-D problem."""
+    if name == "xor":
+        return XOR_X.copy(), XOR_T.copy()
+    try:
+        from .. import datasets
+    except ImportError:  # pragma: no cover - datasets land separately
+        raise ConfigError(f"unknown dataset {name!r}; valid choices: xor") from None
+    X, y = _dataset(datasets, name, seed)
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ConfigError(f"dataset {name!r} has {X.shape[1] if X.ndim == 2 else '?'} inputs; "
+                          "decision boundaries need 2")
+    return X, np.asarray(y).reshape(len(X), -1).squeeze(axis=1) if np.ndim(y) == 2 and \
+        np.shape(y)[1] == 1 else np.asarray(y)
+
+
+def _dataset(datasets, name: str, seed: int):
+    loader = getattr(datasets, "load", None)
+    if loader is not None:
+        d = loader(name, random_state=seed)
+    else:  # pragma: no cover
+        loader = getattr(datasets, f"load_{name}", None) or getattr(datasets, f"make_{name}", None)
+        if loader is None:
+            raise ConfigError(f"unknown dataset {name!r}")
+        d = loader(random_state=seed)
+    if isinstance(d, tuple):
+        return d[0], d[1]
+    return (d["X"], d["y"]) if isinstance(d, dict) else (d.X, getattr(d, "y", getattr(d, "T", None)))
+
+
+def train_2d(name: str = "xor", hidden: int | None = None, epochs: int | None = None,
+             seed: int = 0) -> tuple[Network, np.ndarray, np.ndarray]:
+    """Train a one-hidden-layer network on the 2-D problem ``name`` (full-batch Adam).
+
+    XOR: 2-2-1 sigmoid, cross-entropy; others: inputs standardised (the
+    returned ``X`` is), ``hidden`` tanh units, sigmoid or softmax outputs.
+    """
+    from .. import optim
+    X, y = load_2d(name, seed)
+    if name != "xor":                                  # standardised inputs train far better
+        X = (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
+    classes = np.unique(y)
+    k = 1 if len(classes) <= 2 else len(classes)
+    hidden = hidden or (2 if name == "xor" else 32)
+    epochs = epochs or (2000 if name == "xor" else 3000)
+    net = Network([2, hidden, k], activation="sigmoid" if name == "xor" else "tanh",
+                  output_activation="sigmoid" if k == 1 else "softmax", random_state=seed,
+                  init="uniform" if name == "xor" else "glorot_uniform")
+    T = (y == classes[-1]).astype(float) if k == 1 else np.searchsorted(classes, y)
+    loss = "binary_cross_entropy" if k == 1 else "cross_entropy"
+    opt = optim.get("adam" if "adam" in optim.available() else "sgd",
+                    learning_rate=0.05 if "adam" in optim.available() else 0.5)
+    state, g = opt.init(net.params), np.empty_like(net.params)
+    for _ in range(epochs):
+        net.loss_and_grad(X, T, loss=loss, reduction="mean", out=g)
+        step, state = opt.update(g, state, net.params)
+        net.params += step
+    return net, X, y

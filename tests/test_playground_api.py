@@ -1,0 +1,520 @@
+"""The playground's server and sessions, through its WebSocket and HTTP API (no browser).
+
+Oracles: the library's own ``Trainer``/``fit`` run directly on the same data and seeds
+(a session must end bit for bit where it does), ``Network.loss_and_grad`` for the
+gradients the page shows, and the optimizer state of that direct run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+aiohttp = pytest.importorskip("aiohttp", reason="the playground needs the 'playground' extra (aiohttp)")
+
+import backprop  # noqa: E402
+from backprop import ConfigError  # noqa: E402
+from backprop.playground import config as pgconfig  # noqa: E402
+from backprop.playground import start_in_thread  # noqa: E402
+from backprop.playground.limits import Limits  # noqa: E402
+
+from conftest import SRC  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::backprop.ConvergenceWarning")
+
+XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+XOR_T = np.array([[0], [1], [1], [0]], dtype=float)
+
+
+@pytest.fixture(scope="module")
+def server():
+    handle = start_in_thread()
+    yield handle
+    handle.stop()
+
+
+def xor_config(seed: int = 0, **training) -> dict:
+    cfg = pgconfig.defaults()
+    cfg["network"]["seed"] = seed
+    cfg["training"].update(training)
+    return cfg
+
+
+class Client:
+    """One WebSocket session, as a page would hold it."""
+
+    def __init__(self, url: str):
+        self.url = url.replace("http://", "ws://") + "ws"
+
+    async def __aenter__(self):
+        self.http = aiohttp.ClientSession()
+        self.ws = await self.http.ws_connect(self.url)
+        assert (await self.recv("hello"))["limits"]["max_sessions"] >= 1
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.ws.close()
+        await self.http.close()
+
+    async def send(self, msg: dict) -> None:
+        await self.ws.send_str(json.dumps(msg))
+
+    async def recv(self, kind: str, timeout: float = 20.0, where=None) -> dict:
+        """The next message of type ``kind`` (an unexpected error fails the test)."""
+        end = time.monotonic() + timeout
+        while True:
+            msg = await self.ws.receive(timeout=max(end - time.monotonic(), 0.01))
+            assert msg.type == aiohttp.WSMsgType.TEXT, f"connection ended: {msg.type} {msg.extra}"
+            m = json.loads(msg.data)
+            if m["type"] == "error" and kind != "error":
+                raise AssertionError(f"server error: {m['message']}")
+            if m["type"] == kind and (where is None or where(m)):
+                return m
+
+    async def start(self, cfg: dict) -> dict:
+        await self.send({"type": "config", "config": cfg})
+        data = await self.recv("data")
+        await self.recv("state")
+        return data
+
+    async def step(self, unit: str, n: int = 1) -> dict:
+        for _ in range(n):
+            await self.send({"type": "step", "unit": unit})
+            state = await self.recv("state", where=lambda m: m["mode"] == "paused")
+        return state
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+# --- validation ------------------------------------------------------------------------
+@pytest.mark.parametrize("part, change, message", [
+    ("network", {"hidden": [2] * 7}, "at most 6 layer sizes"),
+    ("network", {"hidden": [9]}, "network.hidden[0] (units) must be an integer in [1, 8]"),
+    ("network", {"hidden": [0]}, "must be an integer in [1, 8]"),
+    ("network", {"hidden": "2,2"}, "must be a list"),
+    ("network", {"activation": "softmax"}, "unknown hidden activation 'softmax'; valid choices:"),
+    ("network", {"loss": "hinge"}, "unknown loss 'hinge'"),
+    ("network", {"init": "orthogonal"}, "unknown initialisation 'orthogonal'"),
+    ("data", {"n_samples": 10 ** 7}, "data.n_samples must be an integer in [4, 1000]"),
+    ("data", {"n_samples": "100"}, "data.n_samples must be an integer"),
+    ("data", {"noise": float("nan")}, "data.noise must be a number in [0.0, 2.0]"),
+    ("data", {"noise": 1e9}, "data.noise must be a number in [0.0, 2.0]"),
+    ("data", {"test_fraction": 0.95}, "data.test_fraction must be a number in [0.0, 0.9]"),
+    ("data", {"name": "mnist"}, "unknown data set 'mnist'; valid choices: xor, circles"),
+    ("data", {"name": "csv"}, "needs the file's text in data.csv"),
+    ("data", {"name": "csv", "csv": "1,2,0\n" * 60000}, "the limit is 204800 bytes"),
+    ("data", {"size": 3}, "unknown setting data.size"),
+    ("training", {"optimizer": "newton"}, "unknown optimizer 'newton'"),
+    ("training", {"optimizer_params": {"lr": 0.1}}, "unknown hyperparameter 'lr' for optimizer 'sgd'"),
+    ("training", {"optimizer_params": {"learning_rate": 1e9}}, "sgd: learning_rate must be a number in [0.0, 100.0]"),
+    ("training", {"optimizer_params": {"learning_rate": 0.0}}, "learning_rate"),
+    ("training", {"optimizer_params": {"momentum": 1.5}}, "momentum"),
+    ("training", {"optimizer": "lbfgs", "optimizer_params": {"history_size": 10 ** 9}},
+     "lbfgs: history_size must be an integer in [0, 1000]"),
+    ("training", {"optimizer": "lbfgs", "optimizer_params": {}, "batch_mode": "online"},
+     "optimizer lbfgs needs the whole training set in each update; choose batch mode 'batch'"),
+    ("training", {"batch_mode": "minibatch", "batch_size": 0}, "training.batch_size must be an integer in [1, 1000]"),
+    ("training", {"max_epochs": 10 ** 9}, "training.max_epochs must be an integer in [1, 100000]"),
+    ("training", {"speed": 1e6}, "training.speed (updates per second) must be a number in [0.1, 3000.0]"),
+    ("training", {"weight_decay": -1}, "training.weight_decay must be a number in [0.0, 1.0]"),
+    ("training", {"early_stopping": "yes"}, "training.early_stopping must be true or false"),
+])
+def test_invalid_settings_are_refused_with_the_reason(part, change, message):
+    cfg = pgconfig.defaults()
+    cfg[part].update(change)
+    with pytest.raises(ConfigError) as err:
+        pgconfig.validate(cfg)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_a_page_cannot_ask_for_more_than_the_limits_allow():
+    """The biggest valid request stays small: every bound is finite and checked."""
+    lim = Limits()
+    cfg = pgconfig.defaults()
+    cfg["network"]["hidden"] = [lim.max_units] * lim.max_hidden_layers
+    cfg["data"].update(name="spirals", n_samples=lim.max_samples)
+    ok = pgconfig.validate(cfg)
+    assert ok["network"]["hidden"] == [8] * 6
+    cfg["network"]["hidden"] = [lim.max_units] * (lim.max_hidden_layers + 1)
+    with pytest.raises(ConfigError):
+        pgconfig.validate(cfg)
+
+
+def test_bad_messages_get_clear_errors(server):
+    async def scenario():
+        async with Client(server.url) as c:
+            await c.send({"type": "play"})
+            assert "send the settings first" in (await c.recv("error"))["message"]
+            await c.ws.send_str("{not json")
+            assert (await c.recv("error"))["message"] == "a message must be JSON"
+            bad = xor_config()
+            bad["network"]["hidden"] = [100]
+            await c.send({"type": "config", "config": bad, "id": 7})
+            err = await c.recv("error")
+            assert err["id"] == 7 and "network.hidden[0] (units) must be an integer in [1, 8]" in err["message"]
+            await c.start(xor_config())
+            for msg, text in [({"type": "watch", "kind": "weight", "index": 9}, "index must be an integer in [0, 8]"),
+                              ({"type": "watch", "kind": "unit", "layer": 3, "unit": 0}, "layer must be an integer in [1, 2]"),
+                              ({"type": "watch", "kind": "weight", "index": 0, "sample": 4}, "sample must be an integer in [0, 3]"),
+                              ({"type": "landscape", "i": 0, "j": 0}, "two different parameters"),
+                              ({"type": "landscape", "i": 0, "j": 1, "resolution": 5000}, "resolution must be an integer in [5, 41]"),
+                              ({"type": "set", "learning_rate": -1}, "learning_rate must be a number in (0.0, 100.0]"),
+                              ({"type": "step", "unit": "century"}, "step unit must be 'iteration' or 'epoch'"),
+                              ({"type": "fly"}, "unknown command 'fly'")]:
+                await c.send(msg)
+                assert text in (await c.recv("error"))["message"], msg
+            csv = xor_config()
+            csv["data"].update(name="csv", csv="x1,x2,label\n1,2,0\n3,four,1\n5,6,0\n7,8,1\n")
+            await c.send({"type": "config", "config": csv})
+            assert "CSV row 2 has a value that is not a number" in (await c.recv("error"))["message"]
+            csv["data"]["csv"] = "1,2\n3,4,5\n"
+            await c.send({"type": "config", "config": csv})
+            assert "the CSV has 2 data rows; the playground takes 4 to 1000" in (await c.recv("error"))["message"]
+            await c.ws.send_str("x" * (Limits().max_message_bytes + 10))   # oversized: connection closed
+            msg = await c.ws.receive(timeout=10)
+            assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
+            assert c.ws.close_code == 1009      # "message too big"
+    run(scenario())
+
+
+def test_uploaded_csv_trains(server):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    text = "x1,x2,label\n" + "\n".join(f"{float(a)!r},{float(b)!r},{c}" for (a, b), c in zip(X, y))
+    cfg = xor_config()
+    cfg["data"].update(name="csv", csv=text, test_fraction=0.25, standardize=True)
+    cfg["network"].update(output_activation="sigmoid", loss="binary_cross_entropy")
+
+    async def scenario():
+        async with Client(server.url) as c:
+            data = await c.start(cfg)
+            assert data["task"] == "binary" and len(data["train"]) == 30 and len(data["test"]) == 10
+            np.testing.assert_array_equal(np.array(data["X"]), X)
+            state = await c.step("epoch", 3)
+            assert state["test_loss_now"] is not None and state["epoch"] == 3
+    run(scenario())
+
+
+def test_message_rate_is_limited(server):
+    async def scenario():
+        async with Client(server.url) as c:
+            await c.start(xor_config())
+            for _ in range(Limits().rate_burst + 40):
+                await c.send({"type": "pause"})
+            assert "too many requests: at most 40 messages a second" in (await c.recv("error"))["message"]
+    run(scenario())
+
+
+def test_the_number_of_sessions_is_bounded():
+    handle = start_in_thread(limits=Limits(max_sessions=2))
+
+    async def scenario():
+        async with Client(handle.url), Client(handle.url):
+            async with aiohttp.ClientSession() as http:
+                async with http.ws_connect(handle.url.replace("http", "ws") + "ws") as ws:
+                    m = json.loads((await ws.receive(timeout=10)).data)
+                    assert m["type"] == "error" and "already runs 2 sessions, its limit" in m["message"]
+                    assert (await ws.receive(timeout=10)).type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+    try:
+        run(scenario())
+    finally:
+        handle.stop()
+
+
+# --- the sessions train with the library's trainer -------------------------------------
+def direct_run(seed: int, lr: float, epochs: int, batch_size=None, optimizer="sgd", **params):
+    """The same training, straight through backprop.Trainer (the oracle)."""
+    net = backprop.Network([2, 2, 1], "sigmoid", "sigmoid", init="uniform", random_state=seed)
+    trainer = backprop.Trainer(loss="squared_error", reduction="mean", optimizer=optimizer,
+                               engine="numpy",   # the session steps per iteration: NumPy loop
+                               optimizer_params={"learning_rate": lr, **params}, epochs=epochs,
+                               batch_size=batch_size, random_state=0, progress=False)
+    trainer.fit(net, XOR_X, XOR_T)
+    return net, trainer
+
+
+def test_twenty_concurrent_sessions_train_without_interfering(server):
+    n = 20
+
+    async def one(k: int):
+        async with Client(server.url) as c:
+            cfg = xor_config(seed=k, optimizer_params={"learning_rate": 0.5 + 0.1 * k, "momentum": 0.9},
+                             batch_mode="minibatch", batch_size=3)
+            await c.start(cfg)
+            await c.send({"type": "play"})          # all of them training at once ...
+            await c.recv("state", where=lambda m: m["mode"] == "play" and m["iteration"] > 0)
+            await c.send({"type": "pause"})
+            await c.recv("state", where=lambda m: m["mode"] == "paused")
+            return await c.step("epoch", 1), cfg    # ... then to the next epoch boundary
+
+    async def scenario():
+        return await asyncio.gather(*(one(k) for k in range(n)))
+
+    results = run(scenario())
+    for k, (state, cfg) in enumerate(results):
+        assert state["batch_in_epoch"] == 0 and state["iteration"] == 2 * state["epoch"]  # ceil(4/3) = 2
+        net, _ = direct_run(k, 0.5 + 0.1 * k, state["epoch"], batch_size=3, momentum=0.9)
+        np.testing.assert_array_equal(np.array(state["params"]), net.params)   # bit for bit
+    deadline = time.monotonic() + 20
+    while server.manager.status()["threads"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.manager.status() == {"sessions": 0, "threads": 0, "max_sessions": 32}
+
+
+def test_a_client_that_disconnects_frees_its_session(server):
+    async def scenario():
+        for action in ("paused", "play"):
+            async with Client(server.url) as c:
+                await c.start(xor_config(speed=50.0))
+                if action == "play":
+                    await c.send({"type": "play"})
+                    await c.recv("state", where=lambda m: m["mode"] == "play")
+                assert server.manager.status()["sessions"] == 1
+                assert server.manager.status()["threads"] == 1
+            deadline = time.monotonic() + 10                   # the socket is closed now
+            while server.manager.status()["threads"] and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+            assert server.manager.status() == {"sessions": 0, "threads": 0, "max_sessions": 32}
+    run(scenario())
+
+
+@pytest.mark.parametrize("mode, batch_size, n_iter", [("online", 1, 4), ("minibatch", 3, 2), ("batch", 4, 1)])
+def test_steps_advance_the_documented_number_of_iterations(server, mode, batch_size, n_iter):
+    async def scenario():
+        async with Client(server.url) as c:
+            await c.start(xor_config(batch_mode=mode, batch_size=batch_size))
+            s = await c.step("epoch")
+            assert (s["epoch"], s["iteration"], s["iterations_per_epoch"]) == (1, n_iter, n_iter)
+            s = await c.step("iteration")
+            assert s["iteration"] == n_iter + 1
+            assert s["batch_in_epoch"] == (1 if n_iter > 1 else 0)   # rests inside the epoch
+            assert s["epoch"] == (1 if n_iter > 1 else 2)
+            e = s["epoch"] + 1                         # the running epoch ends at e
+            s = await c.step("epoch")                  # to the end of the running epoch
+            assert (s["epoch"], s["iteration"], s["batch_in_epoch"]) == (e, e * n_iter, 0)
+            s = await c.step("epoch")                  # from a boundary: ceil(n / B) updates
+            assert (s["epoch"], s["iteration"]) == (e + 1, (e + 1) * n_iter)
+            assert len(s["history"]["loss"]) == e + 2  # epochs 0..e+1
+            net, _ = direct_run(0, 2.0, e + 1, batch_size=batch_size, momentum=0.9)
+            np.testing.assert_array_equal(np.array(s["params"]), net.params)
+    run(scenario())
+
+
+def test_clicked_numbers_are_the_librarys(server):
+    """Gradient = loss_and_grad + lambda w; chain product = backprop; Adam's state = the trainer's."""
+    wd = 0.01
+
+    async def scenario():
+        async with Client(server.url) as c:
+            cfg = xor_config(optimizer="adam", optimizer_params={"learning_rate": 0.05},
+                             batch_mode="online", weight_decay=wd)
+            await c.start(cfg)
+            await c.step("epoch", 5)
+            await c.step("iteration")
+            await c.send({"type": "watch", "kind": "weight", "index": 6, "sample": 2})
+            s = await c.recv("state", where=lambda m: "inspect" in m)
+            await c.send({"type": "watch", "kind": "unit", "layer": 1, "unit": 1, "sample": 2})
+            u = await c.recv("state", where=lambda m: m.get("inspect", {}).get("kind") == "unit")
+            return s, u
+    s, u = run(scenario())
+    info = s["inspect"]
+    net = backprop.Network([2, 2, 1], "sigmoid", "sigmoid")
+    net.params[...] = s["params"]
+    _, g = net.loss_and_grad(XOR_X, XOR_T, "squared_error", reduction="mean")
+    assert info["name"] == "v1" and info["value"] == net.params[6]
+    assert info["gradient"] == pytest.approx(g[6] + wd * net.params[6], rel=1e-12, abs=1e-15)
+    # the chain for sample 3 (x = (1, 0), t = 1): dE/dv1 = dE/dz * dz/ds * ds/dv1
+    assert [t["name"] for t in info["chain"]] == ["dE/dz", "dz/ds", "ds/dv1"]
+    assert math.prod(t["value"] for t in info["chain"]) == pytest.approx(info["product"], rel=1e-12)
+    _, g3 = net.loss_and_grad(XOR_X[2:3], XOR_T[2:3], "squared_error", reduction="sum")
+    assert info["product"] == pytest.approx(g3[6], rel=1e-10)
+    assert info["finite_difference"] == pytest.approx(g3[6], rel=1e-5, abs=1e-9)
+    # the optimizer's state for v1 is the trainer's own (a direct run to the same iteration)
+    ref = backprop.Network([2, 2, 1], "sigmoid", "sigmoid", init="uniform", random_state=0)
+    tr = backprop.Trainer(loss="squared_error", optimizer="adam", optimizer_params={"learning_rate": 0.05},
+                          batch_size=1, random_state=0, weight_decay=wd, epochs=6, max_iterations=21,
+                          progress=False, engine="numpy")
+    tr.fit(ref, XOR_X, XOR_T)
+    np.testing.assert_array_equal(ref.params, net.params)
+    st, opt = tr.run_.opt_state, info["optimizer"]
+    assert opt["t"] == st["t"] == 21
+    for key in ("m", "v", "effective_learning_rate", "step"):
+        assert opt[key] == st[key][6], key
+    for key in ("bias_correction1", "bias_correction2", "learning_rate"):
+        assert opt[key] == st[key], key
+    assert info["last_update_gradient"] == tr.run_.grad[6]
+    # a unit: u, y from forward_trace; delta = dE/du = dE/db for that sample
+    us, ys = net.forward_trace(XOR_X[2:3])
+    ui = u["inspect"]
+    assert (ui["u"], ui["y"]) == (us[0][0, 1], ys[0][0, 1]) and ui["u_name"] == "u2"
+    assert ui["delta"] == pytest.approx(g3[5], rel=1e-12)          # b2 is parameter 5
+    assert ui["incoming"] == [2, 3] and ui["bias_index"] == 5
+
+
+def test_landscape_and_live_learning_rate(server):
+    async def scenario():
+        async with Client(server.url) as c:
+            await c.start(xor_config())
+            await c.step("epoch", 30)
+            await c.send({"type": "landscape", "i": 0, "j": 6, "resolution": 9})
+            land = await c.recv("landscape")
+            s = await c.recv("state")
+            await c.send({"type": "set", "learning_rate": 0.25})
+            s2 = await c.recv("state", where=lambda m: m["learning_rate"] == 0.25)
+            return land, s, s2
+    land, s, s2 = run(scenario())
+    assert s["pair"] == [0, 6] and len(s["path"]) == 31          # initial weights + 30 updates
+    np.testing.assert_array_equal(s["path"][-1], [s["params"][0], s["params"][6]])
+    net = backprop.Network([2, 2, 1], "sigmoid", "sigmoid")
+    net.params[...] = s["params"]
+    a = np.linspace(*land["a"], 9)
+    b = np.linspace(land["b"][1], land["b"][0], 9)          # row 0 is the top (largest b)
+    for r, c in [(0, 0), (4, 7), (8, 3)]:
+        probe = net.copy()
+        probe.params[0], probe.params[6] = a[c], b[r]
+        assert land["E"][r][c] == pytest.approx(probe.loss(XOR_X, XOR_T, reduction="mean"), rel=1e-12)
+    assert land["a"][0] <= min(p[0] for p in s["path"]) and land["a"][1] >= max(p[0] for p in s["path"])
+    assert s2["learning_rate"] == 0.25 and s["learning_rate"] == 2.0
+
+
+@pytest.mark.parametrize("name, task, outputs", [("circles", "binary", 1), ("spirals", "binary", 1),
+                                                ("clusters", "multiclass", 3), ("curve", "regression", 1)])
+def test_every_generated_data_set_trains(server, name, task, outputs):
+    """The points are backprop.datasets' own; the views fit the task; the test loss is reported."""
+    from backprop import datasets
+    cfg = xor_config()
+    cfg["data"].update(name=name, n_samples=60, noise=0.1, test_fraction=0.25, seed=3)
+    out, loss = {"binary": ("sigmoid", "binary_cross_entropy"), "multiclass": ("softmax", "cross_entropy"),
+                 "regression": ("identity", "squared_error")}[task]
+    cfg["network"].update(hidden=[3, 2], activation="tanh", output_activation=out, loss=loss)
+    cfg["training"].update(optimizer="adam", optimizer_params={"learning_rate": 0.05},
+                           batch_mode="minibatch", batch_size=8)
+
+    async def scenario():
+        async with Client(server.url) as c:
+            data = await c.start(cfg)
+            return data, await c.step("epoch", 2)
+    data, s = run(scenario())
+    ref = {"circles": lambda: datasets.make_circles(60, noise=0.1, factor=0.5, random_state=3),
+           "spirals": lambda: datasets.make_spirals(60, noise=0.1, random_state=3),
+           "clusters": lambda: datasets.make_gaussian_clusters(60, centers=3, std=0.1, spread=4.0, random_state=3),
+           "curve": lambda: datasets.make_curve(60, noise=0.1, random_state=3)}[name]()
+    np.testing.assert_array_equal(np.array(data["X"]), ref.X)
+    np.testing.assert_array_equal(np.array(data["y"]), ref.y)
+    assert data["task"] == task and len(data["test"]) == 15 and len(data["train"]) == 45
+    assert s["layer_sizes"] == [ref.X.shape[1], 3, 2, outputs] and s["iterations_per_epoch"] == 6
+    assert s["test_loss_now"] is not None and len(s["history"]["test_loss"]) == 3
+    assert [len(layer) for layer in s["units"]] == [3, 2] and len(s["output_units"]) == outputs
+    if name == "curve":
+        assert s["output"]["kind"] == "curve" and len(s["output"]["values"]) == 160
+    else:
+        assert s["output"]["shape"] == [48, 48]
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "levenberg_marquardt"])
+def test_second_order_full_batch_optimizers_run(server, optimizer):
+    async def scenario():
+        async with Client(server.url) as c:
+            await c.start(xor_config(optimizer=optimizer, optimizer_params={}, batch_mode="batch"))
+            first = await c.step("epoch")
+            last = await c.step("epoch", 15)
+            return first, last
+    first, last = run(scenario())
+    assert last["iteration"] == 16 and last["loss_now"] < first["history"]["loss"][0]
+
+
+# --- HTTP: the page, and nothing outside the package -----------------------------------
+def raw_get(url: str, path: str, host: str | None = None) -> tuple[int, bytes]:
+    """GET with the path sent exactly as given (no client-side normalisation)."""
+    hostport = url.split("//")[1].rstrip("/")
+    conn = http.client.HTTPConnection(hostport, timeout=10)
+    conn.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+    conn.putheader("Host", host or hostport)
+    conn.endheaders()
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    return resp.status, body
+
+
+def test_static_files_and_api(server):
+    status, body = raw_get(server.url, "/")
+    assert status == 200 and b"backprop playground" in body
+    for name in ("app.js", "draw.js", "net.js", "inspect.js", "style.css"):
+        assert raw_get(server.url, f"/static/{name}")[0] == 200
+    status, body = raw_get(server.url, "/api/options")
+    opts = json.loads(body)
+    assert status == 200 and opts["limits"]["max_units"] == 8
+    assert [o["name"] for o in opts["optimizers"]] == backprop.optim.available()
+
+
+@pytest.mark.parametrize("path", [
+    "/static/../server.py", "/static/..%2fserver.py", "/static/%2e%2e/server.py", "/static/%2e%2e%2fsession.py",
+    "/static/../../../../../../etc/passwd", "/static/..%2f..%2f..%2f..%2fetc%2fpasswd", "/static/..\\server.py",
+    "/static/%2e%2e%5cserver.py", "/static/", "/static/.", "/static/..", "/static//etc/passwd",
+    "/static/%2fetc%2fpasswd", "/../pyproject.toml", "/..%2f..%2fpyproject.toml", "/server.py",
+    "/static/__init__.py", "/static/index.html%00.py", "/static/app.js/../../server.py", "//etc/passwd",
+])
+def test_nothing_outside_the_static_files_is_served(server, path):
+    status, body = raw_get(server.url, path)
+    assert status in (400, 403, 404), (path, status)
+    assert b"import" not in body and b"root:" not in body
+
+
+def test_foreign_hosts_and_origins_are_refused(server):
+    status, _ = raw_get(server.url, "/", host="evil.example:80")      # DNS rebinding
+    assert status == 421
+
+    async def scenario():
+        async with aiohttp.ClientSession() as http:
+            with pytest.raises(aiohttp.WSServerHandshakeError) as err:
+                await http.ws_connect(server.url.replace("http", "ws") + "ws",
+                                      headers={"Origin": "http://evil.example"})
+            assert err.value.status == 403
+    run(scenario())
+
+
+# --- the command line --------------------------------------------------------------------
+def _env(**extra):
+    return {**os.environ, "PYTHONPATH": str(SRC) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+            "PYTHONUNBUFFERED": "1", **extra}
+
+
+def test_cli_starts_a_loopback_server_and_prints_its_address():
+    proc = subprocess.Popen([sys.executable, "-m", "backprop", "playground", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("backprop playground: http://127.0.0.1:"), line
+        url = line.split()[2]
+        status, body = raw_get(url, "/")
+        assert status == 200 and b"<title>backprop playground</title>" in body
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_cli_refuses_a_bad_port_and_the_core_imports_without_aiohttp():
+    r = subprocess.run([sys.executable, "-m", "backprop", "playground", "--port", "70000"],
+                       capture_output=True, text=True, env=_env(), timeout=60)
+    assert r.returncode == 1 and "--port must be in [0, 65535], got 70000" in r.stderr
+    code = ("import sys; sys.modules['aiohttp'] = None\n"
+            "import backprop, backprop.playground, backprop.playground.session, backprop.cli\n"
+            "sys.exit(backprop.cli.main(['playground', '--port', '0']))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), timeout=60)
+    assert r.returncode == 1
+    assert "the playground needs aiohttp" in r.stderr and "backprop-mlp[playground]" in r.stderr
+    assert "Traceback" not in r.stderr
