@@ -86,7 +86,7 @@ def bp_fast_epoch(w, net, X, T):
 def bp_fast_run(w, net, X, T):
     opt = optim.get(w.optimizer, **w.opt_params)
     state, rng = opt.init(net.params), np.random.default_rng(0)
-    perms = np.array([rng.permutation(len(X)) for _ in range(w.epochs)])
+    perms = rng.permuted(np.tile(np.arange(len(X)), (w.epochs, 1)), axis=1)  # = epochs permutation()s
     fast.run_epochs(net, opt, state, X, T, (perms, w.batch_size),
                     loss=w.loss, reduction=w.reduction, check=False)
 

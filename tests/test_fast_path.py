@@ -12,6 +12,7 @@ weights; weight decay; clipping; per-iteration learning rates).
 from __future__ import annotations
 
 import subprocess
+import warnings
 import sys
 
 import numpy as np
@@ -344,3 +345,57 @@ def test_engine_choice(monkeypatch):
         fit(net, X, T, epochs=2, progress=False, engine="fast", optimizer="lbfgs")
     with pytest.raises(ConfigError, match="unknown engine 'gpu'; valid choices: auto, numpy, fast"):
         fit(net, X, T, engine="gpu")
+
+
+# --- several epochs in one kernel call (nothing observes them one by one) ------------------
+@pytest.mark.parametrize("kw", [
+    dict(optimizer="sgd", optimizer_params={"learning_rate": 0.5, "momentum": 0.9}, batch_size=4,
+         epochs=60, weight_decay=1e-2, min_delta=1e-3),
+    dict(optimizer="adam", batch_size=1, epochs=30, reduction="sum", drop_last=True,
+         max_iterations=200),
+    dict(optimizer="adam", batch_size=5, epochs=20, drop_last=True, shuffle=False),
+    dict(optimizer="sgd", optimizer_params={"learning_rate": 30.0, "momentum": 0.99}, batch_size=2,
+         epochs=200),                                         # explodes in the middle of a call
+], ids=["sgd-decay-min-delta", "adam-online-max-iterations", "no-shuffle", "divergence"])
+def test_epochs_in_one_call_record_what_epoch_by_epoch_calls_record(kw, monkeypatch):
+    from backprop import Trainer
+    from backprop.fast import engine
+    X, T = data("binary", 1)
+    runs, calls = [], []
+    real = engine.run_epochs_ahead
+    monkeypatch.setattr(engine, "run_epochs_ahead", lambda *a: calls.append(a[-1]) or real(*a))
+    for ahead_min in (10 ** 9, 8):                      # epoch by epoch, then several per call
+        monkeypatch.setattr(engine, "AHEAD_MIN", ahead_min)
+        net = Network([N_IN, 5, 1], activation=["tanh", "sigmoid"], random_state=4)
+        tr = Trainer(loss="binary_cross_entropy", random_state=0, progress=False, engine="fast", **kw)
+        with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+            warnings.simplefilter("always")
+            hist = tr.fit(net, X, T)
+        runs.append((net, hist, tr.run_, [str(w.message) for w in caught]))
+    assert calls                                        # the second run did use several-epoch calls
+    (a, ha, ra, wa), (b, hb, rb, wb) = runs
+    da, db = ha.to_dict(), hb.to_dict()
+    assert len(da.pop("time")) == len(db.pop("time"))
+    assert da == db and wa == wb
+    np.testing.assert_array_equal(b.params, a.params)
+    np.testing.assert_array_equal(rb.best_params, ra.best_params)
+    np.testing.assert_array_equal(rb.grad, ra.grad)
+    for key in ("epoch", "iteration", "best_train", "best_loss", "best_epoch", "wait", "acc", "bad"):
+        assert getattr(rb, key) == getattr(ra, key), key
+    for key, value in ra.opt_state.items():
+        np.testing.assert_array_equal(rb.opt_state[key], value, err_msg=key)
+
+
+def test_vectorised_expm1_and_tanh_follow_numpy_to_a_few_ulp():
+    from backprop.fast import block
+    x = np.concatenate([np.linspace(-40, 0, 20001), -np.logspace(-300, 1.5, 10000), [0.0, -1e-320]])
+    y, bits = x.copy(), np.zeros(x.size, np.int64)
+    block.expm1_neg(y, bits, x.size)
+    want = np.expm1(x)
+    assert np.all(np.abs(y - want) <= 1 * np.spacing(np.abs(want)))
+    U = np.concatenate([x, -x, [np.nan, 1e300]]).reshape(-1, 2).copy()
+    want = np.tanh(U)
+    block.activate_block(2, U, np.zeros(U.size), np.zeros(U.size, np.int64))   # TANH
+    np.testing.assert_array_equal(np.isnan(U), np.isnan(want))
+    ok = ~np.isnan(want)
+    assert np.all(np.abs(U[ok] - want[ok]) <= 3 * np.spacing(np.abs(want[ok])))

@@ -43,7 +43,8 @@ def _kernel() -> Any:
     global _EPOCH
     if _EPOCH is None:
         from . import _jit, epoch
-        _jit.invalidate_stale_cache(epoch.train, "epoch.py", "layers.py", "optimizers.py", "codes.py", "_jit.py")
+        _jit.invalidate_stale_cache(epoch.train, "epoch.py", "layers.py", "block.py", "optimizers.py",
+                                    "codes.py", "_jit.py")
         _EPOCH = epoch
     return _EPOCH
 
@@ -169,6 +170,26 @@ def run_epochs(net: Any, optimizer: optim.Optimizer, state: dict, X: np.ndarray,
     concatenated) overrides ``state["learning_rate"]`` for per-iteration
     schedules.  See :func:`run_epoch` for the other arguments.
     """
+    ran, stats = _run(net, optimizer, state, X, T, epochs, loss=loss, reduction=reduction,
+                      sample_weight=sample_weight, weight_decay=weight_decay, grad_clip=grad_clip,
+                      learning_rates=learning_rates, check=check)
+    out = []
+    for e in range(ran):
+        s, share, pen, k, n = stats[e].tolist()
+        loss_e = (s / share if reduction == "mean" else s) + pen / max(k, 1)
+        out.append(EpochResult(loss_e, int(n), n < k or not math.isfinite(loss_e), s, share, pen,
+                               int(k)))
+    return out
+
+
+def _run(net: Any, optimizer: optim.Optimizer, state: dict, X: np.ndarray, T: np.ndarray,
+         epochs: Sequence[Any], *, loss: str, reduction: str, sample_weight: np.ndarray | None,
+         weight_decay: float | np.ndarray | None, grad_clip: float | None,
+         learning_rates: np.ndarray | None, check: bool, watch: np.ndarray | None = None,
+         best: np.ndarray | None = None) -> tuple[int, np.ndarray]:
+    """:func:`run_epochs` returning ``(epochs run, stats)``: ``stats[e] = (loss sum, weight sum,
+    penalty sum, batches, updates)``; ``watch``/``best``: see ``epoch.py`` (the trainer's
+    several-epoch calls)."""
     opt, prep = _prepare(net, optimizer, loss, state)
     p = prep.plan
     if reduction not in ("sum", "mean"):
@@ -207,17 +228,13 @@ def run_epochs(net: Any, optimizer: optim.Optimizer, state: dict, X: np.ndarray,
     ran = kernel.train(net.params, p.meta, p.yoff, p.doff, p.loss, p.canonical, p.tiny, X, T, sw,
                        order, bounds, ends, reduction == "mean", p.weight_mask(net, weight_decay),
                        float(grad_clip or 0.0), rates, prep.code, prep.hp, sc,
-                       *_plan.state_arrays(opt, state, p.empty), p.ys, p.s_out, p.deltas, p.grad, stats)
+                       *_plan.state_arrays(opt, state, p.empty), p.ys, p.s_out, p.deltas, p.grad,
+                       p.blocks(int(np.max(np.diff(bounds))) if bounds.size > 1 else 1), stats,
+                       _NO_RATES if watch is None else watch, p.empty if best is None else best)
     _plan.scalars_out(opt, sc, state)
     if rates.size:
         state["learning_rate"] = float(sc[1])
-    out = []
-    for e in range(ran):
-        s, share, pen, k, n = stats[e].tolist()
-        loss_e = (s / share if reduction == "mean" else s) + pen / max(k, 1)
-        out.append(EpochResult(loss_e, int(n), n < k or not math.isfinite(loss_e), s, share, pen,
-                               int(k)))
-    return out
+    return ran, stats
 
 
 _NO_RATES = np.zeros(0)

@@ -11,17 +11,32 @@ The kernel cannot run: optimizers that need an oracle (second-order),
 per-iteration learning-rate schedules, ``on_iteration_end`` callbacks (they
 need the interpreter between updates), and params of K networks.  With the
 kernel, Ctrl-C is noticed between epochs rather than between iterations.
+
+When nothing looks at the epochs one by one -- no validation data, metric,
+callbacks, schedule, early stopping or checkpoints -- the trainer runs
+several epochs in one call (:func:`run_epochs_ahead`; ``AHEAD_MIN`` epochs
+at least, up to about ``AHEAD_WORK`` multiply-adds, so Ctrl-C is still
+noticed within a fraction of a second): the kernel then does the end-of-epoch
+book-keeping of ``training.epoch.end_epoch`` itself (divergence, best
+weights, patience), and the history gets the same rows, each epoch's time
+being the call's time shared out.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import math
+import time
+
 import numpy as np
 
 from .._errors import ConfigError, check_choice
 
 ENGINES = ("auto", "numpy", "fast")
+AHEAD_MIN = 8            # fewer epochs left: one call each (the set-up would not pay)
+AHEAD_MAX = 4096         # epochs in one call at most
+AHEAD_WORK = 2 ** 25     # multiply-adds (samples x parameters x epochs) in one call at most
 
 
 def check_engine(engine: Any) -> None:
@@ -79,3 +94,73 @@ def run_rest_of_epoch(trainer: Any, run: Any, data: Any, mask: np.ndarray | None
 def _last_grad(net: Any) -> np.ndarray:
     from . import _PREPARED
     return _PREPARED[net].plan.grad
+
+
+def epochs_ahead(trainer: Any, run: Any, data: Any, target_epoch: int, final: bool) -> int:
+    """How many epochs, the running one first, the kernel can run in one call (1: just this one).
+
+    Several only at the start of an epoch and when nothing observes single epochs: no
+    validation data, metric, callbacks, schedule, early stopping or checkpoints.
+    """
+    if (run.pos != 0 or data.Xv is not None or trainer.metric is not None or trainer._callbacks
+            or run.sched is not None or trainer.checkpoint_path or (final and trainer.early_stopping)):
+        return 1
+    n = target_epoch - run.epoch
+    if trainer.max_iterations is not None:   # only whole epochs below the limit
+        n = min(n, (trainer.max_iterations - run.iteration) // max(run.n_batches, 1))
+    work = max(run.order.size * run.net.params.size, 1)
+    n = min(n, AHEAD_MAX, max(AHEAD_WORK // work, 1))
+    return n if n >= AHEAD_MIN else 1
+
+
+def run_epochs_ahead(trainer: Any, run: Any, data: Any, mask: np.ndarray | None, epochs: int) -> float:
+    """Run the drawn epoch and the ``epochs - 1`` after it (their orders drawn as the trainer
+    draws them) in one kernel call; record all but the last in the history, and leave the last
+    as :func:`run_rest_of_epoch` leaves an epoch, for the trainer's ``end_epoch``.
+
+    Returns the seconds credited to the recorded epochs (the trainer's clock for the last
+    epoch starts that much later).  Stops early after an epoch that diverged (it is then last).
+    """
+    from . import _PREPARED, _run
+    from ..training.diagnosis import EXPLODE_FACTOR
+    t0 = time.perf_counter()
+    net, hist, B, first = run.net, run.history, run.batch_size, run.order
+    width = first.size
+    if trainer.shuffle:   # = ``epochs - 1`` calls of rng.permutation(n), as draw_order makes them
+        rest = run.rng.permuted(np.tile(np.arange(data.n), (epochs - 1, 1)), axis=1)[:, :width]
+    else:
+        rest = np.tile(first, (epochs - 1, 1))
+    orders = np.concatenate([first[None, :], rest])
+    watch = np.array([EXPLODE_FACTOR, float(trainer._scale), run.best_train, run.best_loss,
+                      run.best_epoch, run.wait, trainer.min_delta, np.finfo(net.dtype).max,
+                      run.epoch], dtype=np.float64)
+    ran, stats = _run(net, run.opt, run.opt_state, data.X, data.T, (orders, B), loss=trainer.loss,
+                      reduction=trainer.reduction, sample_weight=data.w, weight_decay=mask,
+                      grad_clip=trainer.clip_grad_norm, learning_rates=None, check=False,
+                      watch=watch, best=run.best_params)
+    stats = stats[:ran]
+    its = run.iteration + np.cumsum(stats[:, 4]).astype(np.int64)
+    done = ran - 1                            # epochs recorded here; the last is end_epoch's
+    elapsed = time.perf_counter() - t0
+    if done:
+        s, share, pen, k = stats[:done, 0], stats[:done, 1], stats[:done, 2], stats[:done, 3]
+        loss = (s / share if trainer.reduction == "mean" else s) + pen / np.maximum(k, 1)
+        lr = run.opt_state.get("learning_rate")
+        lr = float(lr) if lr is not None and np.ndim(lr) == 0 else lr
+        hist.extend(done, epoch=list(range(run.epoch + 1, run.epoch + ran)), loss=loss.tolist(),
+                    iterations=its[:done].tolist(), time=[elapsed / ran] * done,
+                    learning_rate=[lr] * done)
+        run.epoch += done
+        run.best_train, run.best_loss = float(watch[2]), float(watch[3])
+        run.best_epoch, run.wait = int(watch[4]), int(watch[5])
+        hist.best_epoch, hist.best_loss = run.best_epoch, run.best_loss
+        run.new_epoch_state(np.ascontiguousarray(orders[done]), run.n_batches)
+    s, share, pen, k, n = stats[done].tolist()
+    run.acc = [s, share, pen, int(k)]
+    run.pos = int(n)
+    run.iteration = int(its[-1])
+    hist.n_iterations = int(its[done - 1]) if done else hist.n_iterations
+    last = (s / share if trainer.reduction == "mean" else s) + pen / max(k, 1)
+    run.bad = n < k or not math.isfinite(last)       # as run_rest_of_epoch
+    np.copyto(run.grad, _PREPARED[net].plan.grad)
+    return elapsed * done / ran

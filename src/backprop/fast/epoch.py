@@ -13,6 +13,16 @@ Epoch e runs batches ``epoch_ends[e-1]:epoch_ends[e]`` and writes
 weights, sum of penalties, batches counted, updates made)``.  A batch whose
 E or penalty is not finite is counted but not applied, and the loop stops
 there (the trainer's divergence rule); the number of epochs run is returned.
+
+With ``watch`` (the trainer running several epochs in one call, when nothing
+observes them one by one) the end of every epoch but the call's last does
+what the trainer's ``end_epoch`` does for one network: it stops the call
+after an epoch that diverged (non-finite loss or weights, or a loss above
+explode x max(best training loss, baseline loss)), else it updates the best
+training loss, the patience count, the best loss and epoch and copies the
+weights into ``best`` when the loss improved.  ``watch = (explode,
+baseline, best_train, best_loss, best_epoch, wait, min_delta, largest
+finite number of the dtype, epochs completed before the call)``.
 """
 
 from __future__ import annotations
@@ -22,13 +32,22 @@ import math
 from . import codes as C
 from . import optimizers as O
 from ._jit import njit
+from .block import batch_block
 from .layers import backward, forward, output_delta
 
 
 @njit
 def _batch(params, meta, yoff, doff, loss, canonical, tiny, X, T, sw, order, lo, hi, mean,
-           ys, s_out, deltas, grad):
-    """dE/dparams of one batch into ``grad``; returns (E, batch weight)."""
+           ys, s_out, deltas, grad, blocks):
+    """dE/dparams of one batch into ``grad``; returns (E, batch weight).
+
+    Batches of several rows go through ``block.batch_block`` (whole-batch loops), single rows
+    through the per-sample loops of ``layers.py``.
+    """
+    if hi - lo > 1:
+        ws, wd, s_blk, wt, work, bits = blocks
+        return batch_block(params, meta, loss, canonical, tiny, X, T, sw, order, lo, hi, mean,
+                           ws, wd, s_blk, wt, work, bits, grad)
     L = meta.shape[0]
     K = meta[L - 1, 3]
     out_code = meta[L - 1, 4]
@@ -85,10 +104,34 @@ def _update(opt, hp, sc, grad, params, step, gb, rate, A0, A1, A2, A3):
         O.quickprop(hp, sc, grad, params, step, gb, A0, A1)
 
 
+@njit
+def _end_quiet_epoch(watch, stats, e, mean, params, best):
+    """``training.epoch.end_epoch`` for one network without validation; False when it diverged."""
+    s, share, pen, k = stats[e, 0], stats[e, 1], stats[e, 2], stats[e, 3]
+    loss = (s / share if mean else s) + pen / max(k, 1.0)
+    sq = 0.0
+    for p in range(params.shape[0]):
+        sq += params[p] * params[p]
+    best_train, scale = watch[2], watch[1]
+    ref = best_train if best_train > scale or best_train != best_train else scale  # np.maximum
+    if not (math.isfinite(loss) and sq <= watch[7]) or loss > watch[0] * ref:
+        return False
+    if loss < best_train:
+        watch[2] = loss
+    improved = loss < watch[3] - watch[6]
+    watch[5] = 0.0 if improved else watch[5] + 1.0
+    if loss < watch[3]:
+        watch[3] = loss
+        watch[4] = watch[8] + e + 1
+        for p in range(params.shape[0]):
+            best[p] = params[p]
+    return True
+
+
 @njit(cache=True)
 def train(params, meta, yoff, doff, loss, canonical, tiny, X, T, sw, order, bounds, epoch_ends,
           mean, wd_mask, clip, rates, opt, hp, sc, step, gb, rate, A0, A1, A2, A3,
-          ys, s_out, deltas, grad, stats):
+          ys, s_out, deltas, grad, blocks, stats, watch, best):
     """Run the epochs; returns how many ran (fewer than asked after a non-finite loss)."""
     P = params.shape[0]
     first = 0
@@ -97,7 +140,7 @@ def train(params, meta, yoff, doff, loss, canonical, tiny, X, T, sw, order, boun
             stats[e, c] = 0.0
         for b in range(first, epoch_ends[e]):
             E, share = _batch(params, meta, yoff, doff, loss, canonical, tiny, X, T, sw, order,
-                              bounds[b], bounds[b + 1], mean, ys, s_out, deltas, grad)
+                              bounds[b], bounds[b + 1], mean, ys, s_out, deltas, grad, blocks)
             penalty = 0.0
             if wd_mask.shape[0] > 0:
                 acc = 0.0
@@ -126,4 +169,7 @@ def train(params, meta, yoff, doff, loss, canonical, tiny, X, T, sw, order, boun
             _update(opt, hp, sc, grad, params, step, gb, rate, A0, A1, A2, A3)
             stats[e, 4] += 1
         first = epoch_ends[e]
+        if watch.shape[0] > 0 and e < epoch_ends.shape[0] - 1:
+            if not _end_quiet_epoch(watch, stats, e, mean, params, best):
+                return e + 1
     return epoch_ends.shape[0]

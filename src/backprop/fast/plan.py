@@ -103,7 +103,22 @@ class NetPlan:
         self.tiny = float(np.finfo(dtype).tiny)
         self.empty = np.zeros(0, dtype)
         self._masks: dict[float, np.ndarray] = {}
+        self._rows = 0
+        self._blocks: tuple = ()
         self.net_layout = (tuple(sizes), tuple(net.activations), dtype.str, lossf.name)
+
+    def blocks(self, rows: int) -> tuple:
+        """Work buffers of ``block.batch_block`` for batches of up to ``rows`` rows (kept)."""
+        if rows > self._rows:
+            sizes, dtype = self.net_layout[0], self.grad.dtype
+            self._rows = max(rows, 2)
+            widest = max(sizes[1:])
+            self._blocks = (np.zeros(self._rows * int(self.yoff[-1]), dtype),
+                            np.zeros(self._rows * int(self.yoff[-1]), dtype),
+                            np.zeros(self._rows * sizes[-1], dtype),
+                            np.zeros(max(a * b for a, b in zip(sizes[:-1], sizes[1:])), dtype),
+                            np.zeros(self._rows * widest), np.zeros(self._rows * widest, np.int64))
+        return self._blocks
 
     def weight_mask(self, net: Any, weight_decay: float | np.ndarray | None) -> np.ndarray:
         """lambda on every weight, 0 on the biases (the trainer's coupled L2), or a given vector."""

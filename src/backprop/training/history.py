@@ -58,6 +58,12 @@ class History:
         for col in COLUMNS:
             getattr(self, col).append(row.get(col))
 
+    def extend(self, n: int, **columns: list) -> None:
+        """Add ``n`` rows at once: each given column a list of n values, the others None."""
+        for col in COLUMNS:
+            values = columns.get(col)
+            getattr(self, col).extend([None] * n if values is None else values)
+
     def __getitem__(self, column: str) -> np.ndarray:
         if column not in COLUMNS:
             raise KeyError(f"unknown column {column!r}; valid: {', '.join(COLUMNS)}")

@@ -184,7 +184,11 @@ class Trainer:
                         run.opt_state["learning_rate"] = sched.rate(run.sched_state, run.epoch)
                 t0 = time.perf_counter()
                 if fast_path and run.pos < run.n_batches:  # the compiled epoch (backprop.fast)
-                    engine.run_rest_of_epoch(self, run, data, wd)
+                    ahead = engine.epochs_ahead(self, run, data, target_epoch, final)
+                    if ahead > 1:  # the next epochs too, recorded but for the last, in one call
+                        t0 += engine.run_epochs_ahead(self, run, data, wd, ahead)
+                    else:
+                        engine.run_rest_of_epoch(self, run, data, wd)
                     if self.max_iterations is not None and run.iteration >= self.max_iterations:
                         stop = "max_iterations"
                 while not fast_path and run.pos < run.n_batches:
