@@ -16,6 +16,10 @@ try:  # numba is the optional ``fast`` extra; imported only when a kernel module
     HAVE_NUMBA = importlib.util.find_spec("numba") is not None
 except ValueError:  # pragma: no cover - a stub module without a spec
     HAVE_NUMBA = False
+try:  # numba's np.dot needs scipy's BLAS; without it the kernels multiply in loops
+    HAVE_SCIPY = importlib.util.find_spec("scipy") is not None
+except ValueError:  # pragma: no cover
+    HAVE_SCIPY = False
 
 
 def njit(fn: Callable | None = None, *, cache: bool = False) -> Callable:
@@ -42,7 +46,8 @@ def invalidate_stale_cache(dispatcher: Callable, *files: str) -> None:
     failure just leaves numba's own check in charge).
     """
     here = Path(__file__).parent
-    digest = hashlib.sha256(b"".join((here / f).read_bytes() for f in files)).hexdigest()
+    digest = hashlib.sha256(b"".join((here / f).read_bytes() for f in files)
+                            + bytes([HAVE_SCIPY])).hexdigest()   # the kernels differ without scipy
     try:
         cache = dispatcher._cache
         stamp = Path(cache._cache_path) / f"{dispatcher.__name__}.kernels.sha256"

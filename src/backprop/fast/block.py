@@ -13,19 +13,39 @@ range reduction and a degree-13 polynomial, 2^n built from its bits) that
 vectorises, where libm's scalar ``expm1``/``exp`` do not: within a few ulp
 of NumPy's (the tests hold the kernels to the NumPy reference to 1e-12).
 The output layer's error and delta are per row (``layers.output_delta``).
+The three matrix products go to BLAS (``np.dot``, which numba runs through
+scipy's BLAS) when scipy is installed, else to plain loops.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._jit import njit
+from ._jit import HAVE_SCIPY, njit
 from .codes import IDENTITY, RELU, SIGMOID, SOFTMAX, TANH
 from .layers import _softmax, output_delta
 
 _LN2_HI = 6.93147180369123816490e-01     # ln 2 split in two (fdlibm): n * _LN2_HI is exact
 _LN2_LO = 1.90821492927058770002e-10
 _INV_LN2 = 1.44269504088896338700e+00
+
+
+if HAVE_SCIPY:
+    @njit
+    def _product(A, B, out):
+        """out = A @ B (BLAS)."""
+        np.dot(A, B, out)
+else:  # pragma: no cover - numba without scipy
+    @njit
+    def _product(A, B, out):
+        """out = A @ B, rows of A times B row by row (the inner loop runs along out's rows)."""
+        for i in range(A.shape[0]):
+            for j in range(out.shape[1]):
+                out[i, j] = 0.0
+            for k in range(A.shape[1]):
+                a = A[i, k]
+                for j in range(out.shape[1]):
+                    out[i, j] += a * B[k, j]
 
 
 @njit
@@ -115,11 +135,11 @@ def times_derivative(code, D, Y):
 
 @njit
 def batch_block(params, meta, loss, canonical, tiny, X, T, sw, order, lo, hi, mean,
-                ws, wd, s_blk, wt, work, bits, grad):
+                ws, wd, s_blk, work, bits, grad):
     """dE/dparams of the batch ``order[lo:hi]`` into ``grad``; returns (E, batch weight).
 
     ``ws``/``wd``: activations/deltas of every layer, layer l at ``B_max * yoff[l]``-style
-    offsets (rows of n_l); ``s_blk`` the output layer's s; ``wt`` a W^T buffer.
+    offsets (rows of n_l); ``s_blk`` the output layer's s.
     """
     L = meta.shape[0]
     nb = hi - lo
@@ -134,21 +154,10 @@ def batch_block(params, meta, loss, canonical, tiny, X, T, sw, order, lo, hi, me
     for l in range(L):                                   # forward
         wo, bo, n_in, n_out, code = meta[l, 0], meta[l, 1], meta[l, 2], meta[l, 3], meta[l, 4]
         W = params[wo:wo + n_in * n_out].reshape((n_out, n_in))
-        WT = wt[:n_in * n_out].reshape((n_in, n_out))
-        for j in range(n_out):
-            for k in range(n_in):
-                WT[k, j] = W[j, k]
         U = ws[at:at + nb * n_out].reshape((nb, n_out))
+        _product(Y, W.T, U)
         for i in range(nb):
             u = U[i]
-            y = Y[i]
-            for j in range(n_out):
-                u[j] = 0.0
-            for k in range(n_in):
-                a = y[k]
-                w = WT[k]
-                for j in range(n_out):
-                    u[j] += a * w[j]
             for j in range(n_out):
                 u[j] += params[bo + j]
         if l == L - 1:
@@ -189,25 +198,13 @@ def batch_block(params, meta, loss, canonical, tiny, X, T, sw, order, lo, hi, me
         D = wd[at:at + nb * n_out].reshape((nb, n_out))
         Yp = ws[at - nb * n_in:at].reshape((nb, n_in))
         gW = grad[wo:wo + n_in * n_out].reshape((n_out, n_in))
+        _product(D.T, Yp, gW)
         for i in range(nb):
-            yp = Yp[i]
             for j in range(n_out):
-                d = D[i, j]
-                grad[bo + j] += d
-                g = gW[j]
-                for k in range(n_in):
-                    g[k] += d * yp[k]
+                grad[bo + j] += D[i, j]
         if l > 0:
             W = params[wo:wo + n_in * n_out].reshape((n_out, n_in))
             DP = wd[at - nb * n_in:at].reshape((nb, n_in))
-            for i in range(nb):
-                dp = DP[i]
-                for k in range(n_in):
-                    dp[k] = 0.0
-                for j in range(n_out):
-                    d = D[i, j]
-                    w = W[j]
-                    for k in range(n_in):
-                        dp[k] += d * w[k]
+            _product(D, W, DP)
             times_derivative(meta[l - 1, 4], DP, Yp)
     return E, share

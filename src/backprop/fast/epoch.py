@@ -45,9 +45,9 @@ def _batch(params, meta, yoff, doff, loss, canonical, tiny, X, T, sw, order, lo,
     through the per-sample loops of ``layers.py``.
     """
     if hi - lo > 1:
-        ws, wd, s_blk, wt, work, bits = blocks
+        ws, wd, s_blk, work, bits = blocks
         return batch_block(params, meta, loss, canonical, tiny, X, T, sw, order, lo, hi, mean,
-                           ws, wd, s_blk, wt, work, bits, grad)
+                           ws, wd, s_blk, work, bits, grad)
     L = meta.shape[0]
     K = meta[L - 1, 3]
     out_code = meta[L - 1, 4]

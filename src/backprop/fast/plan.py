@@ -116,7 +116,6 @@ class NetPlan:
             self._blocks = (np.zeros(self._rows * int(self.yoff[-1]), dtype),
                             np.zeros(self._rows * int(self.yoff[-1]), dtype),
                             np.zeros(self._rows * sizes[-1], dtype),
-                            np.zeros(max(a * b for a, b in zip(sizes[:-1], sizes[1:])), dtype),
                             np.zeros(self._rows * widest), np.zeros(self._rows * widest, np.int64))
         return self._blocks
 
