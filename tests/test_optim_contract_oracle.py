@@ -25,8 +25,8 @@ SETTINGS = {
     "bayesian_regularization": dict(fn={}, net={}, iters=100, skip={
         "rosenbrock": "2 residuals for 2 parameters leave no degrees of freedom (N - gamma -> 0) "
                       "to estimate the noise precision beta; the evidence prefers theta = 0"}),
-    "natural_gradient": dict(fn={"fisher": "true"}, net={"learning_rate": 0.5}, iters=150),
-    "kfac": dict(fn=None, net={"learning_rate": 0.5, "damping": 1e-2}, iters=150,
+    "natural_gradient": dict(fn={"fisher": "true"}, net={}, iters=150),
+    "kfac": dict(fn=None, net={}, iters=150,
                  refusal="kfac needs a NetworkOracle"),
 }
 
