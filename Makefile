@@ -9,9 +9,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-# Runtime install (core + command line extras).
+# Runtime install: the core and every user-facing extra (plots, scikit-learn, playground, ...).
 $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[cli]'
+	$(BIN)/pip install -q -e '.[all]'
 	touch $@
 
 # Test install: the extras the suite needs, with torch==2.13.0 as the test oracle.

@@ -160,11 +160,11 @@ def test_synthetic_pima_is_learnable_like_the_original():
 
 # ---------------------------------------------------------------- bundled (scikit-learn)
 
-@pytest.mark.parametrize("name,shape,n_classes", [("breast_cancer", (569, 30), 2), ("digits", (1797, 64), 10)])
+@pytest.mark.parametrize("name,shape,n_classes", [("breast-cancer", (569, 30), 2), ("digits", (1797, 64), 10)])
 def test_bundled(name, shape, n_classes):
     import sklearn.datasets
     ds = D.load(name)
-    raw = getattr(sklearn.datasets, f"load_{name}")()
+    raw = getattr(sklearn.datasets, f"load_{name.replace('-', '_')}")()
     assert ds.X.shape == shape and ds.X.dtype == np.float64 and len(ds.target_names) == n_classes
     np.testing.assert_array_equal(ds.X, raw.data)
     np.testing.assert_array_equal(ds.y, raw.target)

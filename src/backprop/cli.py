@@ -51,6 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BackpropError as exc:
         print(f"backprop {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except ImportError as exc:  # an optional extra is not installed
+        hint = "" if "pip install" in str(exc) else " (pip install 'backprop-mlp[all]' installs every extra)"
+        print(f"backprop {args.command}: error: {exc}{hint}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"backprop {args.command}: interrupted", file=sys.stderr)
         return 130

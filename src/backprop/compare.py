@@ -125,7 +125,7 @@ def _load(name: str) -> tuple[np.ndarray, np.ndarray]:
         return np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float), np.array([0, 1, 1, 0], float)
     try:
         from . import datasets
-        d = datasets.load({"breast-cancer": "breast_cancer", "regression": "curve"}.get(name, name),
+        d = datasets.load({"regression": "curve"}.get(name, name),
                           **({"n_samples": 200, "random_state": 0} if name == "regression" else {}))
         return np.asarray(d.X, float), np.asarray(d.y)
     except ImportError:

@@ -30,7 +30,7 @@ __all__ = ["Dataset", "load", "DATASETS", "load_xor", "load_pima", "find_pima_fi
 DATASETS: dict[str, Callable[..., Dataset]] = {
     "xor": load_xor,
     "pima-synthetic": make_synthetic_pima,
-    "breast_cancer": load_breast_cancer,
+    "breast-cancer": load_breast_cancer,
     "digits": load_digits,
     "circles": make_circles,
     "spirals": make_spirals,

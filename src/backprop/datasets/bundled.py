@@ -31,7 +31,7 @@ def load_breast_cancer() -> Dataset:
     return Dataset(np.asarray(raw.data, dtype=np.float64), np.asarray(raw.target, dtype=np.int64),
                    [str(n) for n in raw.feature_names], [str(n) for n in raw.target_names],
                    "Wisconsin Diagnostic Breast Cancer (UCI), scikit-learn's bundled copy.",
-                   name="breast_cancer")
+                   name="breast-cancer")
 
 
 def load_digits() -> Dataset:

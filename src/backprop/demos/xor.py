@@ -82,8 +82,10 @@ def run(args: argparse.Namespace) -> int:
                            tolerance=args.tolerance,
                            random_states=range(1000, 1000 + args.restarts))
     n_ok = study.n_solved
+    rest = ("the others stalled in a local minimum or on a plateau" if n_ok < args.restarts
+            else "none stalled this time, but other seeds do (try --restarts 200)")
     print(f"\n{n_ok} of {args.restarts} random initialisations reached a solution within "
-          f"{args.epochs} epochs; the others stalled in a local minimum or on a plateau.")
+          f"{args.epochs} epochs; {rest}.")
 
     best = best_single_perceptron()
     print(f"\nStep-function perceptron: the best single threshold unit over a grid of 35937 weight "
