@@ -115,7 +115,7 @@ def test_warm_start_after_in_process_interrupt_matches_uninterrupted():
     import signal
 
     X, T = data(50)
-    kw = dict(epochs=6, batch_size=7, random_state=1, optimizer_params={"learning_rate": 0.1, "momentum": 0.9},
+    kw = dict(epochs=6, batch_size=7, random_state=1, engine="numpy", optimizer_params={"learning_rate": 0.1, "momentum": 0.9},
               validation_fraction=0.2, schedule="exponential")
 
     def interrupt(event):
@@ -153,7 +153,7 @@ def test_every_optimizer_state_survives_a_checkpoint(tmp_path, name):
                 signal.raise_signal(signal.SIGINT)
 
     X, T = data(30)
-    kw = dict(epochs=4, batch_size=4, random_state=2, optimizer=name, checkpoint_path=tmp_path / "c.npz")
+    kw = dict(epochs=4, batch_size=4, random_state=2, optimizer=name, engine="numpy", checkpoint_path=tmp_path / "c.npz")
     h = fit(Network([3, 4, 2], "tanh", "identity", random_state=0), X, T, callbacks=[Hook()], **kw)
     assert h.stop_reason == "interrupted"
     a = Network([3, 4, 2], "tanh", "identity", random_state=7)

@@ -92,7 +92,7 @@ def alone(k, seed, sizes=SIZES, acts=("tanh", "sigmoid"), X=None, T=None, optimi
     """Network k trained by itself with the single-network trainer and generator seed ``seed``."""
     net = Network(sizes, *acts, random_state=SEEDS[k])
     hist = backprop.fit(net, X, T, optimizer=optimizer, optimizer_params=optimizer_params,
-                        random_state=seed, progress=False, **kw)
+                        random_state=seed, progress=False, engine="numpy", **kw)  # as the stack
     return net, hist
 
 

@@ -239,6 +239,7 @@ def direct_run(seed: int, lr: float, epochs: int, batch_size=None, optimizer="sg
     """The same training, straight through backprop.Trainer (the oracle)."""
     net = backprop.Network([2, 2, 1], "sigmoid", "sigmoid", init="uniform", random_state=seed)
     trainer = backprop.Trainer(loss="squared_error", reduction="mean", optimizer=optimizer,
+                               engine="numpy",   # the session steps per iteration: NumPy loop
                                optimizer_params={"learning_rate": lr, **params}, epochs=epochs,
                                batch_size=batch_size, random_state=0, progress=False)
     trainer.fit(net, XOR_X, XOR_T)
@@ -345,7 +346,7 @@ def test_clicked_numbers_are_the_librarys(server):
     ref = backprop.Network([2, 2, 1], "sigmoid", "sigmoid", init="uniform", random_state=0)
     tr = backprop.Trainer(loss="squared_error", optimizer="adam", optimizer_params={"learning_rate": 0.05},
                           batch_size=1, random_state=0, weight_decay=wd, epochs=6, max_iterations=21,
-                          progress=False)
+                          progress=False, engine="numpy")
     tr.fit(ref, XOR_X, XOR_T)
     np.testing.assert_array_equal(ref.params, net.params)
     st, opt = tr.run_.opt_state, info["optimizer"]

@@ -94,7 +94,7 @@ def test_schedule_changes_the_actual_steps():
     rng = np.random.default_rng(0)
     X, T = rng.normal(size=(20, 2)), rng.normal(size=(20, 1))
     net, ref = Network([2, 1], "identity", random_state=0), Network([2, 1], "identity", random_state=0)
-    fit(net, X, T, epochs=5, schedule={"name": "exponential", "gamma": 0.5},
+    fit(net, X, T, epochs=5, engine="numpy", schedule={"name": "exponential", "gamma": 0.5},
         optimizer_params={"learning_rate": 0.2})
     for e in range(5):
         _, g = ref.loss_and_grad(X, T, reduction="mean")

@@ -29,7 +29,7 @@ def small_net(d=3, k=2, seed=1, out="identity"):
 def test_full_batch_equals_hand_gradient_descent():
     X, T = regression()
     net, ref = small_net(), small_net()
-    hist = fit(net, X, T, optimizer_params={"learning_rate": 0.1}, epochs=15, random_state=3)
+    hist = fit(net, X, T, optimizer_params={"learning_rate": 0.1}, epochs=15, random_state=3, engine="numpy")
     for _ in range(15):
         _, g = ref.loss_and_grad(X, T, reduction="mean")
         ref.params += -0.1 * g
@@ -41,7 +41,7 @@ def test_full_batch_equals_hand_gradient_descent():
 def test_online_fixed_order_equals_hand_loop():
     X, T = regression(n=12)
     net, ref = small_net(), small_net()
-    fit(net, X, T, optimizer_params={"learning_rate": 0.05}, epochs=3, batch_size=1, shuffle=False,
+    fit(net, X, T, optimizer_params={"learning_rate": 0.05}, epochs=3, batch_size=1, shuffle=False, engine="numpy",
         reduction="sum")
     for _ in range(3):
         for i in range(len(X)):
@@ -54,7 +54,7 @@ def test_minibatch_rng_order_is_the_documented_one():
     """rng = default_rng(seed): validation permutation first, then one permutation per epoch."""
     X, T = regression(n=50)
     net, ref = small_net(), small_net()
-    hist = fit(net, X, T, optimizer_params={"learning_rate": 0.1, "momentum": 0.9}, epochs=4,
+    hist = fit(net, X, T, optimizer_params={"learning_rate": 0.1, "momentum": 0.9}, epochs=4, engine="numpy",
                batch_size=8, validation_fraction=0.2, random_state=7)
     rng = np.random.default_rng(7)
     perm = rng.permutation(50)
@@ -174,7 +174,7 @@ def test_sample_weight_rides_with_the_batch():
     X, T = regression(n=30)
     w = np.random.default_rng(1).uniform(0.5, 2.0, 30)
     net, ref = small_net(), small_net()
-    fit(net, X, T, sample_weight=w, batch_size=7, epochs=2, random_state=4,
+    fit(net, X, T, sample_weight=w, batch_size=7, epochs=2, random_state=4, engine="numpy",
         optimizer_params={"learning_rate": 0.1})
     rng = np.random.default_rng(4)
     for _ in range(2):

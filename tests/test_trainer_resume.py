@@ -19,7 +19,7 @@ from conftest import SRC
 pytestmark = [pytest.mark.filterwarnings("ignore::backprop.ConvergenceWarning"),
               pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")]
 
-OPTIONS = dict(epochs=24, batch_size=7, random_state=5, validation_fraction=0.2, weight_decay=1e-3,
+OPTIONS = dict(epochs=24, batch_size=7, random_state=5, engine="numpy", validation_fraction=0.2, weight_decay=1e-3,
                optimizer_params={"learning_rate": 0.05, "momentum": 0.9, "nesterov": True},
                schedule={"name": "plateau", "patience": 1, "factor": 0.5, "min_delta": 1e-3})
 

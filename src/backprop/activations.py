@@ -32,6 +32,8 @@ class Activation:
     ``forward(s, out)`` writes g(s) into ``out`` (which may be ``s`` itself).
     ``backward(z, dz, out)`` writes dE/ds given z = g(s) and dz = dE/dz.
     ``deriv(z)`` is g'(s) expressed through z (element-wise activations only).
+    ``deriv_times(z, dz, out)``, where given, writes ``dz * deriv(z)`` into ``out``
+    (which may be ``dz``) without a float temporary: the same products, so the same bits.
     """
 
     name: str
@@ -40,12 +42,15 @@ class Activation:
     formula: str
     deriv_formula: str
     elementwise: bool = True
+    deriv_times: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None
 
     def __call__(self, s: np.ndarray) -> np.ndarray:
         return self.forward(s, np.empty_like(s))
 
     def backward(self, z: np.ndarray, dz: np.ndarray, out: np.ndarray) -> np.ndarray:
         """dE/ds from dE/dz: element-wise product with g'(s), or softmax's VJP."""
+        if self.deriv_times is not None:
+            return self.deriv_times(z, dz, out)
         if self.elementwise:
             return np.multiply(dz, self.deriv(z), out=out)
         # softmax: dE/ds_k = z_k (dE/dz_k - sum_j z_j dE/dz_j)
@@ -97,10 +102,13 @@ _register(
 _register(Activation("tanh", lambda s, out: np.tanh(s, out=out), lambda z: 1.0 - z * z,
                      "tanh(s)", "1 - z^2"))
 _register(Activation("relu", lambda s, out: np.maximum(s, 0.0, out=out),
-                     lambda z: (z > 0).astype(z.dtype), "max(0, s)", "1 if z > 0 else 0"))
-_register(Activation("identity", _copy, lambda z: np.ones_like(z), "s", "1"), "linear")
+                     lambda z: (z > 0).astype(z.dtype), "max(0, s)", "1 if z > 0 else 0",
+                     deriv_times=lambda z, dz, out: np.multiply(dz, z > 0, out=out)))
+_register(Activation("identity", _copy, lambda z: np.ones_like(z), "s", "1",
+                     deriv_times=lambda z, dz, out: np.multiply(dz, 1.0, out=out)), "linear")
 _register(Activation("step", _step, lambda z: np.zeros_like(z),
-                     "1 if s >= 0 else 0", "0 (undefined at s = 0)"))
+                     "1 if s >= 0 else 0", "0 (undefined at s = 0)",
+                     deriv_times=lambda z, dz, out: np.multiply(dz, 0.0, out=out)))
 _register(Activation("softmax", _softmax, None, "exp(s_k) / sum_j exp(s_j)",
                      "z_k (delta_kj - z_j)", elementwise=False))
 

@@ -286,14 +286,14 @@ class Network:
 
 
 class _Workspace:
-    """Buffers for one batch size: layer outputs ``ys``, the output's ``s``, ``deltas``."""
+    """Buffers for one batch size: layer outputs ``ys``, the output's ``s``, ``deltas`` (dE/du)."""
 
     __slots__ = ("ys", "s", "deltas")
 
     def __init__(self, n: int, sizes: Sequence[int], dtype: np.dtype):
         self.ys = [None] + [np.empty((n, m), dtype) for m in sizes[1:]]
         self.s = np.empty((n, sizes[-1]), dtype)
-        self.deltas = [np.empty((n, m), dtype) for m in sizes]
+        self.deltas = [None] + [np.empty((n, m), dtype) for m in sizes[1:]]  # no dE/dx needed
 
 
 def _check_sizes(layer_sizes: Sequence[int]) -> list[int]:

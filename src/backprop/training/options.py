@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import losses
 from .._errors import ConfigError, check_choice, check_range
+from ..fast.engine import check_engine
 from ..optim import schedules
 from . import checkpoint, metrics
 from .batching import resolve_batch_size
@@ -22,7 +23,8 @@ OPTIONS: dict[str, Any] = dict(
     batch_size=None, shuffle=True, drop_last=False, random_state=None, validation_fraction=None,
     validation_data=None, stratify=None, metric=None, early_stopping=False, patience=10,
     min_delta=0.0, restore_best=True, weight_decay=0.0, schedule=None, clip_grad_norm=None,
-    callbacks=(), progress="auto", checkpoint_path=None, checkpoint_every=None, max_iterations=None)
+    callbacks=(), progress="auto", checkpoint_path=None, checkpoint_every=None, max_iterations=None,
+    engine="auto")
 
 # Options a resumed run must share with the checkpoint it continues.
 COMPATIBLE = ("loss", "reduction", "optimizer", "optimizer_params", "batch_size", "shuffle",
@@ -55,6 +57,7 @@ def check_options(t: Any) -> None:
             raise ConfigError("give either validation_fraction or validation_data, not both")
     if t.metric is not None:
         metrics.get(t.metric)
+    check_engine(t.engine)
     if t.progress not in (True, False, "auto"):
         raise ConfigError(f"progress must be True, False or 'auto', got {t.progress!r}")
     if t.batch_size is not None and t.batch_size != "full":
@@ -71,7 +74,7 @@ def config(t: Any) -> dict[str, Any]:
     run = t.run_
     opt = run.opt if run else resolve_optimizer(t.optimizer, t.optimizer_params, None)[0]
     cfg = {k: getattr(t, k) for k in OPTIONS
-           if k not in ("callbacks", "validation_data", "stratify", "progress", "optimizer")}
+           if k not in ("callbacks", "validation_data", "stratify", "progress", "optimizer", "engine")}
     params = dict(opt.hyperparameters) if opt is not None else t.optimizer_params
     given = (t.optimizer_params or {}).get("learning_rate")
     # a stack's own rates, or one network's per-parameter rates

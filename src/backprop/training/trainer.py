@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import ConfigError, DataError
+from ..fast import engine
 from . import checkpoint
 from .batching import draw_order, iterations_per_epoch, resolve_batch_size
 from .callbacks import TrainingEvent, has_hook
@@ -171,6 +172,7 @@ class Trainer:
         sched, mean = run.sched, self.reduction == "mean"
         interrupted = SigintFlag()
         stop = stopped
+        fast_path = engine.use_fast(self, run, iter_hook)
         try:
             for cb in cbs:
                 cb.on_train_begin(event)
@@ -180,7 +182,11 @@ class Trainer:
                     if sched is not None and sched.per == "epoch":
                         run.opt_state["learning_rate"] = sched.rate(run.sched_state, run.epoch)
                 t0 = time.perf_counter()
-                while run.pos < run.n_batches:
+                if fast_path and run.pos < run.n_batches:  # the compiled epoch (backprop.fast)
+                    engine.run_rest_of_epoch(self, run, data, wd)
+                    if self.max_iterations is not None and run.iteration >= self.max_iterations:
+                        stop = "max_iterations"
+                while not fast_path and run.pos < run.n_batches:
                     idx = run.order[..., run.pos * B:(run.pos + 1) * B]
                     Xb, Tb, wb = gather(run, data, idx)
                     if sched is not None and sched.per == "iteration":

@@ -1,0 +1,129 @@
+"""The compiled training loop: epochs of iterations, each forward, backward and update.
+
+One iteration on the batch ``order[bounds[i]:bounds[i + 1]]`` is the trainer's
+(``backprop.training.trainer``) iteration, written in loops:
+
+    E, g  = loss and dE/dparams on the batch     (scaled by 1/n or w/sum(w) for "mean")
+    g    += lambda * w  (weights only; penalty lambda/2 ||W||^2)
+    g    *= c / ||g||  if ||g|| > c               (gradient clipping)
+    t    += 1;  params += rule(g, state)           (``optimizers.py``)
+
+Epoch e runs batches ``epoch_ends[e-1]:epoch_ends[e]`` and writes
+``stats[e] = (sum of E (times the batch weight for "mean"), sum of batch
+weights, sum of penalties, batches counted, updates made)``.  A batch whose
+E or penalty is not finite is counted but not applied, and the loop stops
+there (the trainer's divergence rule); the number of epochs run is returned.
+"""
+
+from __future__ import annotations
+
+import math
+
+from . import codes as C
+from . import optimizers as O
+from ._jit import njit
+from .layers import backward, forward, output_delta
+
+
+@njit
+def _batch(params, meta, yoff, doff, loss, canonical, tiny, X, T, sw, order, lo, hi, mean,
+           ys, s_out, deltas, grad):
+    """dE/dparams of one batch into ``grad``; returns (E, batch weight)."""
+    L = meta.shape[0]
+    K = meta[L - 1, 3]
+    out_code = meta[L - 1, 4]
+    nb = hi - lo
+    grad[:] = 0.0
+    if sw.shape[0] > 0:
+        total = 0.0
+        for i in range(lo, hi):
+            total += sw[order[i]]
+        share = total
+    else:
+        total = float(nb)
+        share = float(nb)
+    E = 0.0
+    z = ys[yoff[L]:yoff[L] + K]
+    delta = deltas[doff[L]:doff[L] + K]
+    for i in range(lo, hi):
+        row = order[i]
+        forward(params, meta, X, row, ys, yoff, s_out)
+        e = output_delta(loss, canonical, out_code, z, s_out, T, row, tiny, delta)
+        if sw.shape[0] > 0:
+            scale = sw[row] / total if mean else sw[row]
+        elif mean:
+            scale = 1.0 / nb
+        else:
+            scale = 1.0
+        if scale != 1.0:
+            e *= scale
+            for k in range(K):
+                delta[k] *= scale
+        E += e
+        backward(params, meta, X, row, ys, yoff, deltas, doff, grad)
+    return E, share
+
+
+@njit
+def _update(opt, hp, sc, grad, params, step, gb, rate, A0, A1, A2, A3):
+    sc[C.T_] += 1
+    if opt == C.SGD:
+        O.sgd(hp, sc, grad, params, step, gb, A0)
+    elif opt == C.ADAGRAD:
+        O.adagrad(hp, sc, grad, params, step, gb, rate, A0)
+    elif opt == C.RMSPROP:
+        O.rmsprop(hp, sc, grad, params, step, gb, rate, A0, A1, A2)
+    elif opt == C.ADAM:
+        O.adam(hp, sc, grad, params, step, gb, rate, A0, A1, A2, A3)
+    elif opt == C.ADAMAX:
+        O.adamax(hp, sc, grad, params, step, gb, rate, A0, A1)
+    elif opt == C.NADAM:
+        O.nadam(hp, sc, grad, params, step, gb, rate, A0, A1)
+    elif opt == C.RPROP:
+        O.rprop(hp, sc, grad, params, step, A0, A1)
+    else:
+        O.quickprop(hp, sc, grad, params, step, gb, A0, A1)
+
+
+@njit(cache=True)
+def train(params, meta, yoff, doff, loss, canonical, tiny, X, T, sw, order, bounds, epoch_ends,
+          mean, wd_mask, clip, rates, opt, hp, sc, step, gb, rate, A0, A1, A2, A3,
+          ys, s_out, deltas, grad, stats):
+    """Run the epochs; returns how many ran (fewer than asked after a non-finite loss)."""
+    P = params.shape[0]
+    first = 0
+    for e in range(epoch_ends.shape[0]):
+        for c in range(5):
+            stats[e, c] = 0.0
+        for b in range(first, epoch_ends[e]):
+            E, share = _batch(params, meta, yoff, doff, loss, canonical, tiny, X, T, sw, order,
+                              bounds[b], bounds[b + 1], mean, ys, s_out, deltas, grad)
+            penalty = 0.0
+            if wd_mask.shape[0] > 0:
+                acc = 0.0
+                for p in range(P):
+                    tmp = params[p] * wd_mask[p]
+                    acc += tmp * params[p]
+                    grad[p] += tmp
+                penalty = 0.5 * acc
+            stats[e, 0] += E * share if mean else E
+            stats[e, 1] += share
+            stats[e, 2] += penalty
+            stats[e, 3] += 1
+            if not (math.isfinite(E) and math.isfinite(penalty)):
+                return e + 1
+            if clip > 0:
+                nrm = 0.0
+                for p in range(P):
+                    nrm += grad[p] * grad[p]
+                nrm = math.sqrt(nrm)
+                if nrm > clip:
+                    f = clip / nrm
+                    for p in range(P):
+                        grad[p] *= f
+            if rates.shape[0] > 0:
+                sc[C.LR] = rates[b]
+            _update(opt, hp, sc, grad, params, step, gb, rate, A0, A1, A2, A3)
+            stats[e, 4] += 1
+        first = epoch_ends[e]
+    return epoch_ends.shape[0]
