@@ -49,7 +49,7 @@ def test_per_parameter_rates_give_each_layer_its_own_sgd_step():
 def test_equal_per_parameter_rates_are_the_scalar_rate_bit_for_bit():
     X, T = problem()
     a, b = (Network([3, 4, 2], "tanh", "identity", random_state=2) for _ in range(2))
-    kw = dict(batch_size=10, epochs=4, random_state=0, progress=False,
+    kw = dict(batch_size=10, epochs=4, random_state=0, progress=False, engine="numpy",  # one loop
               schedule={"name": "step", "step_size": 2, "gamma": 0.5})
     ha = fit(a, X, T, optimizer="adam", optimizer_params={"learning_rate": 0.01}, **kw)
     hb = fit(b, X, T, optimizer="adam", optimizer_params={"learning_rate": np.full(b.n_params, 0.01)},
