@@ -161,6 +161,32 @@ def test_bayesian_regularization_matches_sklearn_bayesian_ridge():
     assert state["beta"] == pytest.approx(ref.alpha_, rel=1e-6)       # noise precision
     lam = np.linalg.eigvalsh(state["beta"] * A.T @ A)
     assert state["gamma"] == pytest.approx(np.sum(lam / (lam + state["alpha"])), rel=1e-6)
+    assert state["evidence_skipped"] == 0       # N - gamma = 25: beta is identifiable
+
+
+def test_bayesian_regularization_without_residual_degrees_of_freedom_is_levenberg_marquardt():
+    """Rosenbrock as 2 residuals in 2 parameters: N - gamma = 0, so no evidence re-estimate."""
+    res = lambda w: np.array([10 * (w[1] - w[0] ** 2), 1 - w[0]])
+    jac = lambda w: np.array([[-20 * w[0], 10.0], [-1.0, 0.0]])
+    oracle = FunctionOracle(lambda w: 0.5 * optimize.rosen(w), lambda w: 0.5 * optimize.rosen_der(w),
+                            residuals=res, jacobian=jac)
+    br = get("bayesian_regularization")
+    lm = get("levenberg_marquardt", mu=br.mu)      # BR's own default mu
+    x_br, x_lm = np.array([-1.2, 1.0]), np.array([-1.2, 1.0])
+    s_br, s_lm = br.init(x_br), lm.init(x_lm)
+    for _ in range(60):
+        step, s_br = br.update(oracle.gradient(x_br), s_br, x_br, oracle)
+        assert np.all(np.isfinite(step)) and np.isfinite(s_br["alpha"]) and np.isfinite(s_br["beta"])
+        x_br += step
+        step, s_lm = lm.update(oracle.gradient(x_lm), s_lm, x_lm, oracle)
+        x_lm += step
+        np.testing.assert_array_equal(x_br, x_lm)      # alpha = 0, beta = 1 throughout: plain LM
+    assert s_br["evidence_skipped"] >= 60 // br.evidence_every
+    assert (s_br["alpha"], s_br["beta"], s_br["gamma"]) == (0.0, 1.0, 2.0)
+    np.testing.assert_allclose(x_br, optimize.minimize(optimize.rosen, [-1.2, 1.0], method="BFGS",
+                                                       jac=optimize.rosen_der, tol=1e-12).x,
+                               atol=1e-6)
+    assert oracle.loss(x_br) < 1e-20
 
 
 def test_bayesian_regularization_trains_network_with_gamma_in_range():
