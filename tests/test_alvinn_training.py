@@ -5,9 +5,8 @@ import re
 import numpy as np
 import pytest
 
-from backprop import optim
-from backprop.alvinn import AlvinnConfig, Camera, drive, test_road, train_on_the_fly, train_pass
-from backprop.alvinn.simulate import build_network, fan_in_learning_rates, make_parts
+from backprop.alvinn import AlvinnConfig, Camera, drive, pass_trainer, test_road, train_on_the_fly
+from backprop.alvinn.simulate import build_network, make_parts
 from conftest import run_cli
 
 # Short settings for the suite: 1000 frames, 1 x 1 sub-pixels, a 1 km drive on course 7.
@@ -16,19 +15,43 @@ EVAL_M = 1000.0
 
 
 def test_fan_in_learning_rates_equal_per_layer_sgd_steps(rng):
-    """sgd with a (P,) learning-rate array takes the step -eta / n_in(l) g in every layer l."""
+    """The pass trainer's (P,) learning-rate array takes the step -eta / n_in(l) g in every layer l."""
     net = build_network(AlvinnConfig(), 960)
     X, T = rng.normal(size=(10, 960)), rng.random((10, 30))
-    opt = optim.get("sgd", learning_rate=0.3, momentum=0.9)
-    state = opt.init(net.params)
-    state["learning_rate"] = fan_in_learning_rates(net, 0.3)
     before = net.params.copy()
     _, g = net.loss_and_grad(X, T)
-    train_pass(net, opt, state, [(X, T)])
+    pass_trainer(AlvinnConfig(), net).partial_fit(net, X, T)    # one batch of 10: one update
     (W1, b1), (W2, b2) = net.unflatten(net.params - before)
     (g1, gb1), (g2, gb2) = net.unflatten(g)
     np.testing.assert_allclose(W1, -0.3 / 960 * g1, rtol=1e-8, atol=1e-16)
     np.testing.assert_allclose(b2, -0.3 / 4 * gb2, rtol=1e-8, atol=1e-16)
+
+
+def test_pass_trainer_equals_a_hand_loop_over_the_memory_batches(rng):
+    """Three passes: the memory's generator orders the batches and momentum carries over."""
+    from backprop import optim
+    from backprop.alvinn import ReplayMemory
+    from backprop.alvinn.simulate import fan_in_learning_rates
+    X, T = rng.normal(size=(25, 960)), rng.random((25, 30))
+    config = AlvinnConfig()
+    net, ref = build_network(config, 960), build_network(config, 960)
+    mem_a, mem_b = (ReplayMemory(30, 960, 30, random_state=5) for _ in range(2))
+    mem_a.add(X, T)
+    mem_b.add(X, T)
+    trainer = pass_trainer(config, net, mem_a.rng)
+    losses = [trainer.partial_fit(net, mem_a.inputs, mem_a.targets).loss[-1] for _ in range(3)]
+    opt = optim.get("sgd", learning_rate=0.3, momentum=0.9)
+    state = opt.init(ref.params)
+    state["learning_rate"] = fan_in_learning_rates(ref, 0.3)
+    for E in losses:
+        total = 0.0
+        for Xb, Tb in mem_b.batches(config.batch_size):
+            e, g = ref.loss_and_grad(Xb, Tb)
+            step, state = opt.update(g, state, ref.params)
+            ref.params += step
+            total += e
+        assert total == E
+    np.testing.assert_array_equal(net.params, ref.params)
 
 
 def _buffer_patterns(n_frames=14, seed=0):
@@ -51,15 +74,9 @@ def test_unscaled_learning_rate_saturates_the_hidden_units_fan_in_scaling_does_n
     driver, X, T = _buffer_patterns()
     results = {}
     for name, scaled, lr in [("unscaled", False, 0.05), ("fan-in", True, 0.3)]:
-        net = build_network(AlvinnConfig(seed=1), 960)
-        opt = optim.get("sgd", learning_rate=lr, momentum=0.9)
-        state = opt.init(net.params)
-        if scaled:
-            state["learning_rate"] = fan_in_learning_rates(net, lr)
-        order = np.random.default_rng(0)
-        for _ in range(40):
-            idx = order.permutation(len(X))
-            train_pass(net, opt, state, [(X[idx[i:i + 10]], T[idx[i:i + 10]]) for i in range(0, len(X), 10)])
+        config = AlvinnConfig(seed=1, learning_rate=lr, fan_in_scaling=scaled)
+        net = build_network(config, 960)
+        pass_trainer(config, net, np.random.default_rng(0)).partial_fit(net, X, T, epochs=40)
         hidden = net.forward_trace(X)[1][0]
         results[name] = (net.loss(X, T) / len(X), np.mean(np.minimum(hidden, 1 - hidden) < 0.01))
     (loss_u, sat_u), (loss_f, sat_f) = results["unscaled"], results["fan-in"]

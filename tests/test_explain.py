@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from backprop import Network
+from backprop import ConfigError, Network
 from backprop.explain import explain
 from conftest import run_cli
 
@@ -46,6 +46,29 @@ def test_float32_network_is_explained_in_float64():
     net = Network([2, 2, 1], dtype=np.float32, random_state=0)
     e = explain(net, [1, 1], [0])
     assert e.max_fd_error() < 1e-8
+
+
+def test_finite_differences_for_none_or_for_chosen_parameters_only():
+    net = Network([3, 4, 2], activation="tanh", output_activation="sigmoid", random_state=2)
+    x, t = [0.5, -1, 2], [0, 1]
+    full = explain(net, x, t)
+    none = explain(net, x, t, finite_differences=False)
+    assert all(g.finite_difference is None for g in none.gradients) and none.max_fd_error() is None
+    assert "finite difference =" not in str(none) and '"finite_difference": null' in none.to_json()
+    assert [g.backprop for g in none.gradients] == [g.backprop for g in full.gradients]
+    some = explain(net, x, t, finite_differences=[7, "b[2][1]", "dE/dW[1][1,2]", 7])
+    picked = {i for i, g in enumerate(some.gradients) if g.finite_difference is not None}
+    assert picked == {1, 7, 24}              # W[1][1,2] is index 1; b[2][1] follows 12 + 4 + 8 others
+    for i in picked:
+        assert some.gradients[i].finite_difference == full.gradients[i].finite_difference
+    assert some.max_fd_error() == max(abs(full.gradients[i].backprop - full.gradients[i].finite_difference)
+                                      for i in picked)
+    lecture = explain(Network([2, 2, 1], random_state=0), [1, 0], [1], finite_differences="v2")
+    assert [g.name for g in lecture.gradients if g.finite_difference is not None] == ["dE/dv2"]
+    for bad in (["W[9][1,1]"], [26], [True]):
+        with pytest.raises(ConfigError, match=r"finite_differences: unknown parameter .*flat indices "
+                                              r"in \[0, 25\] or names such as W\[1\]\[1,1\]"):
+            explain(net, x, t, finite_differences=bad)
 
 
 def test_cli_table_uses_lecture_names():

@@ -161,6 +161,32 @@ def test_bayesian_regularization_matches_sklearn_bayesian_ridge():
     assert state["beta"] == pytest.approx(ref.alpha_, rel=1e-6)       # noise precision
     lam = np.linalg.eigvalsh(state["beta"] * A.T @ A)
     assert state["gamma"] == pytest.approx(np.sum(lam / (lam + state["alpha"])), rel=1e-6)
+    assert state["evidence_skipped"] == 0       # N - gamma = 25: beta is identifiable
+
+
+def test_bayesian_regularization_without_residual_degrees_of_freedom_is_levenberg_marquardt():
+    """Rosenbrock as 2 residuals in 2 parameters: N - gamma = 0, so no evidence re-estimate."""
+    res = lambda w: np.array([10 * (w[1] - w[0] ** 2), 1 - w[0]])
+    jac = lambda w: np.array([[-20 * w[0], 10.0], [-1.0, 0.0]])
+    oracle = FunctionOracle(lambda w: 0.5 * optimize.rosen(w), lambda w: 0.5 * optimize.rosen_der(w),
+                            residuals=res, jacobian=jac)
+    br = get("bayesian_regularization")
+    lm = get("levenberg_marquardt", mu=br.mu)      # BR's own default mu
+    x_br, x_lm = np.array([-1.2, 1.0]), np.array([-1.2, 1.0])
+    s_br, s_lm = br.init(x_br), lm.init(x_lm)
+    for _ in range(60):
+        step, s_br = br.update(oracle.gradient(x_br), s_br, x_br, oracle)
+        assert np.all(np.isfinite(step)) and np.isfinite(s_br["alpha"]) and np.isfinite(s_br["beta"])
+        x_br += step
+        step, s_lm = lm.update(oracle.gradient(x_lm), s_lm, x_lm, oracle)
+        x_lm += step
+        np.testing.assert_array_equal(x_br, x_lm)      # alpha = 0, beta = 1 throughout: plain LM
+    assert s_br["evidence_skipped"] >= 60 // br.evidence_every
+    assert (s_br["alpha"], s_br["beta"], s_br["gamma"]) == (0.0, 1.0, 2.0)
+    np.testing.assert_allclose(x_br, optimize.minimize(optimize.rosen, [-1.2, 1.0], method="BFGS",
+                                                       jac=optimize.rosen_der, tol=1e-12).x,
+                               atol=1e-6)
+    assert oracle.loss(x_br) < 1e-20
 
 
 def test_bayesian_regularization_trains_network_with_gamma_in_range():
@@ -188,7 +214,7 @@ def test_natural_gradient_step_is_dense_solve(solver, fisher, rng):
     else:
         F = oracle.fisher_matrix(theta, "true")
     opt = get("natural_gradient", solver=solver, fisher=fisher, damping=1e-2, learning_rate=0.3,
-              cg_tol=1e-12)
+              cg_tol=1e-12, line_search="none")
     step, state = opt.update(g, opt.init(theta), theta, oracle)
     np.testing.assert_allclose(step, -0.3 * np.linalg.solve(F + 1e-2 * np.eye(F.shape[0]), g),
                                rtol=1e-7, atol=1e-12)
@@ -202,7 +228,7 @@ def test_kfac_step_is_per_layer_kronecker_solve(rng):
     theta = net.params.copy()
     g = oracle.gradient(theta)
     lam = 1e-2
-    opt = get("kfac", damping=lam, learning_rate=0.5)
+    opt = get("kfac", damping=lam, learning_rate=0.5, line_search="none")
     step, state = opt.update(g, opt.init(theta), theta, oracle)
     at = 0
     for (A, G), (n_in, n_out) in zip(state["factors"], zip(net.layer_sizes[:-1], net.layer_sizes[1:])):
@@ -214,6 +240,28 @@ def test_kfac_step_is_per_layer_kronecker_solve(rng):
         np.testing.assert_allclose(step[at:at + nW], X_[:, :-1].ravel(), rtol=1e-9, atol=1e-13)
         np.testing.assert_allclose(step[at + nW:at + nW + n_out], X_[:, -1], rtol=1e-9, atol=1e-13)
         at += nW + n_out
+
+
+@pytest.mark.parametrize("name", ["natural_gradient", "kfac"])
+def test_fisher_methods_backtrack_from_the_learning_rate_to_sufficient_decrease(name, rng):
+    """Default line search: alpha = eta 2^-i, the first with E(theta + alpha d) <= E + c1 alpha g.d."""
+    net = Network((3, 4, 2), "tanh", output_activation="identity", random_state=2)
+    X, T = rng.normal(size=(12, 3)), rng.normal(size=(12, 2))
+    oracle = NetworkOracle(net, X, T)
+    theta = net.params.copy()
+    g, f0 = oracle.gradient(theta), oracle.loss(theta)
+    for eta in (0.01, 64.0):                                # a short step is taken as it is
+        fixed = get(name, learning_rate=eta, line_search="none")
+        d = fixed.update(g, fixed.init(theta), theta, oracle)[0] / eta    # the direction, -(F + lam)^-1 g
+        opt = get(name, learning_rate=eta)
+        step, state = opt.update(g, opt.init(theta), theta, oracle)
+        alpha = state["alpha"]
+        i = np.log2(eta / alpha)
+        armijo = lambda a: oracle.loss(theta + a * d) <= f0 + 1e-4 * a * float(g @ d)
+        assert i == round(i) and state["line_search_evals"] == i + 1
+        assert armijo(alpha) and (alpha == eta or not armijo(2 * alpha))
+        np.testing.assert_allclose(step, alpha * d, rtol=1e-12)
+    assert alpha < 64.0                                     # the long one was cut back
 
 
 # --- invalid settings -------------------------------------------------------
@@ -237,6 +285,10 @@ def test_kfac_step_is_per_layer_kronecker_solve(rng):
      "levenberg_marquardt: mu=1.0 exceeds mu_max=0.5; need mu <= mu_max"),
     ("bayesian_regularization", {"evidence_every": 0},
      r"bayesian_regularization: evidence_every=0 is out of range; valid range: \[1, inf\)"),
+    ("kfac", {"line_search": "wolfe"}, "unknown kfac: line_search 'wolfe'; valid choices: "
+                                       "backtracking, none"),
+    ("natural_gradient", {"max_line_search": 0},
+     r"natural_gradient: max_line_search=0 is out of range; valid range: \[1, inf\)"),
     ("natural_gradient", {"damping": 0.0}, r"natural_gradient: damping=0.0 is out of range; "
                                            r"valid range: \(0, inf\)"),
     ("natural_gradient", {"fisher": "exact"}, "unknown natural_gradient: fisher 'exact'; "

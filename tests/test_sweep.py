@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from backprop import ConfigError
+from backprop.training import ConvergenceWarning, TrainingDiverged
 from backprop import sweep as S
 from conftest import run_cli
 
@@ -36,6 +37,16 @@ def test_grid_search_points_and_joblib_equal_sequential():
         (0.01, "4"), (0.01, "3x3"), (0.1, "4"), (0.1, "3x3")]
     assert all(0 <= r["metric"] <= 1 and r["val_loss"] > 0 for r in seq)
     assert seq == S.grid_search(X, y, GRID, classification=True, n_jobs=2)
+
+
+def test_a_diverging_setting_scores_inf_without_warnings(recwarn):
+    X, _ = data()
+    y = 2 * X[:, 0] + X[:, 1]
+    res = S.grid_search(X, y, {"learning_rate": [0.01, 5.0], "optimizer": ["sgd"], "epochs": [20]},
+                        classification=False, n_jobs=1)
+    assert np.isfinite(res[0]["val_loss"]) and 0 < res[0]["metric"] < 1
+    assert res[1]["val_loss"] == np.inf and np.isnan(res[1]["metric"])
+    assert not [w for w in recwarn if issubclass(w.category, (ConvergenceWarning, TrainingDiverged))]
 
 
 def test_dask_local_cluster_equals_local_run():

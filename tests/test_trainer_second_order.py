@@ -15,9 +15,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::backprop.ConvergenceWarning")
 
 ORACLE = [n for n in optim.available() if optim.get(n).needs_oracle]
 LEAST_SQUARES = ["levenberg_marquardt", "bayesian_regularization"]
-# Settings that suit these small problems (no line search in the Fisher methods: smaller steps).
-PARAMS = {"natural_gradient": {"fisher": "true", "learning_rate": 0.5},
-          "kfac": {"learning_rate": 0.2, "damping": 0.01}}
 
 
 def test_the_registry_lists_the_second_order_methods():
@@ -36,7 +33,7 @@ def test_regression_reaches_low_loss_and_early_stopping_restores_the_best(name):
     X, T, _ = problem()
     net = Network([2, 6, 1], "tanh", "identity", random_state=0)
     start = net.loss(X, T, reduction="mean")
-    trainer = backprop.Trainer(optimizer=name, optimizer_params=PARAMS.get(name), batch_size=None,
+    trainer = backprop.Trainer(optimizer=name, batch_size=None,                # default settings
                                epochs=40, validation_fraction=0.25, early_stopping=True,
                                patience=5, random_state=0, progress=False)
     hist = trainer.fit(net, X, T)
@@ -54,8 +51,8 @@ def test_classification_with_cross_entropy(name):
     X, _, y = problem()
     net = Network([2, 6, 1], "tanh", "sigmoid", random_state=0)
     start = net.loss(X, y, "binary_cross_entropy", "mean")
-    hist = fit(net, X, y, optimizer=name, optimizer_params=PARAMS.get(name),
-               loss="binary_cross_entropy", epochs=40, metric="accuracy", random_state=0)
+    hist = fit(net, X, y, optimizer=name, loss="binary_cross_entropy", epochs=40, metric="accuracy",
+               random_state=0)                                                  # default settings
     assert hist.loss[-1] < 0.25 * start and hist.metric[-1] >= 0.95
 
 

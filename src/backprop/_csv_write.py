@@ -1,15 +1,15 @@
-"""Atomic CSV writing for :mod:`backprop.csvio` (temporary file + ``os.replace``)."""
+"""Atomic CSV writing for :mod:`backprop.csvio` (see :mod:`backprop._atomic`)."""
 
 from __future__ import annotations
 
 import csv
 import os
-import tempfile
 from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
 
+from ._atomic import atomic_write
 from ._errors import DataError
 
 __all__ = ["write_csv"]
@@ -17,7 +17,7 @@ __all__ = ["write_csv"]
 
 def write_csv(path: str | os.PathLike, data: np.ndarray | Mapping[str, Sequence] | Sequence,
               columns: Sequence[str] | None = None, delimiter: str = ",") -> Path:
-    """Write rows atomically (temporary file + ``os.replace``); returns the path.
+    """Write rows atomically (temporary file, fsync, ``os.replace``); returns the path.
 
     ``data`` is a 1-D or 2-D array (``columns`` names its columns and becomes the
     header) or a mapping ``{column: values}`` of equal-length columns (numbers or
@@ -41,26 +41,14 @@ def write_csv(path: str | os.PathLike, data: np.ndarray | Mapping[str, Sequence]
     if not parent.is_dir():
         raise DataError(f"cannot write {str(path)!r}: directory {str(parent)!r} does not exist")
     try:
-        fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise DataError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
+        with atomic_write(path, text=True, newline="", encoding="utf-8") as f:
             writer = csv.writer(f, delimiter=delimiter, lineterminator="\n")
             if columns is not None:
                 writer.writerow(columns)
             for row in zip(*cols):
                 writer.writerow([_fmt(v) for v in row])
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, _mode_for(path))
-        os.replace(tmp, path)
-    except BaseException as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise DataError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
-        raise
+    except OSError as exc:
+        raise DataError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
     return path
 
 
@@ -70,12 +58,3 @@ def _fmt(v) -> str:
     if isinstance(v, (np.integer, np.bool_)):
         return str(int(v))
     return str(v)
-
-
-def _mode_for(path: Path) -> int:
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask

@@ -25,7 +25,6 @@ Every independent training group is one job for :func:`backprop.sweep.run_jobs`
 
 from __future__ import annotations
 
-import time
 import warnings
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -34,7 +33,6 @@ import numpy as np
 
 from . import optim
 from ._errors import ConfigError
-from .network import Network
 
 __all__ = ["TASKS", "TEXTBOOK", "OPTIMIZERS", "LR_GRID", "compare", "prepare_task", "train_group"]
 

@@ -8,7 +8,8 @@ For the lecture's 2-2-1 network the terms carry the lecture's names::
 
 Each gradient is shown as the product of its chain, beside the value
 backpropagation computed for the whole network and a central finite
-difference.  Any other network is explained layer by layer: pre-activations
+difference (for every parameter, for none, or for the chosen ones:
+``finite_differences=``; each costs two evaluations of E).  Any other network is explained layer by layer: pre-activations
 u, outputs y, deltas dE/du, and every dE/dW, dE/db.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Iterable
 
 import numpy as np
 
@@ -38,13 +40,14 @@ class Term:
 
 @dataclass
 class Gradient:
-    """dE/d(parameter): its chain of factors, their product, backprop and finite difference."""
+    """dE/d(parameter): its chain of factors, their product, backprop and finite difference
+    (None where it was not computed)."""
 
     name: str
     chain: list[Term]
     product: float
     backprop: float
-    finite_difference: float
+    finite_difference: float | None
 
 
 @dataclass
@@ -72,9 +75,11 @@ class Explanation:
                 return g.backprop
         raise KeyError(name)
 
-    def max_fd_error(self) -> float:
-        """Largest |backprop - finite difference| over all parameters."""
-        return max(abs(g.backprop - g.finite_difference) for g in self.gradients)
+    def max_fd_error(self) -> float | None:
+        """Largest |backprop - finite difference| over the parameters checked (None: none were)."""
+        errors = [abs(g.backprop - g.finite_difference) for g in self.gradients
+                  if g.finite_difference is not None]
+        return max(errors) if errors else None
 
     def to_dict(self) -> dict:
         def term(t: Term) -> dict:
@@ -104,13 +109,15 @@ class Explanation:
         lines += [f"  {t.name:<{w}} = {t.value: .6f}   {t.formula}" for t in self.local]
         lines += ["", "Chain rule: gradient = product of its chain     backprop    finite diff."]
         for g in self.gradients:
+            fd = "" if g.finite_difference is None else f"   {g.finite_difference: .8f}"
             if len(g.chain) > 1:
                 lines.append(f"  {g.name} = {' * '.join(c.name for c in g.chain)}")
                 lines.append(f"  {'':<{len(g.name)}} = {' * '.join(f'({c.value:.6g})' for c in g.chain)}")
-            lines.append(f"  {'':<{len(g.name)}} = {g.product: .8f}   {g.backprop: .8f}   "
-                         f"{g.finite_difference: .8f}" if len(g.chain) > 1 else
-                         f"  {g.name} = {g.product: .8f}   {g.backprop: .8f}   {g.finite_difference: .8f}")
-        lines += ["", f"max |backprop - finite difference| = {self.max_fd_error():.2e}"]
+            lines.append(f"  {'':<{len(g.name)}} = {g.product: .8f}   {g.backprop: .8f}{fd}"
+                         if len(g.chain) > 1 else f"  {g.name} = {g.product: .8f}   {g.backprop: .8f}{fd}")
+        err = self.max_fd_error()
+        if err is not None:
+            lines += ["", f"max |backprop - finite difference| = {err:.2e}"]
         return "\n".join(lines)
 
 
@@ -118,7 +125,8 @@ def _fmt_list(v: list[float]) -> str:
     return "(" + ", ".join(f"{a:g}" for a in v) + ")"
 
 
-def explain(net: Network, x, t, loss: str = "squared_error", eps: float = 1e-6) -> Explanation:
+def explain(net: Network, x, t, loss: str = "squared_error", eps: float = 1e-6,
+            finite_differences: bool | Iterable[int | str] = True) -> Explanation:
     """One sample's forward and backward pass with every term named and valued.
 
     Parameters
@@ -130,6 +138,11 @@ def explain(net: Network, x, t, loss: str = "squared_error", eps: float = 1e-6) 
         Loss name (see :mod:`backprop.losses`); E is for this one sample.
     eps : float
         Step of the central finite differences shown beside each gradient.
+    finite_differences : bool or iterable of int or str
+        Which gradients get a central finite difference (two evaluations of E each):
+        ``True`` all, ``False`` none, or the parameters listed by flat index in
+        ``net.params`` or by name (``"w11"``, ``"W[2][1,3]"``, ``"b[1][2]"``; the gradient's
+        name without ``"dE/d"``).  The others have ``finite_difference=None``.
     """
     x = np.asarray(x, dtype=np.float64).reshape(-1)
     t = np.asarray(t, dtype=np.float64).reshape(-1)
@@ -140,7 +153,6 @@ def explain(net: Network, x, t, loss: str = "squared_error", eps: float = 1e-6) 
     ref = net if net.dtype == np.float64 else _as_float64(net)
     X, T = x[None, :], t[None, :]
     E, grad = ref.loss_and_grad(X, T, loss=loss, reduction="sum")
-    fd = _finite_differences(ref, X, T, loss, eps)
     us, ys = ref.forward_trace(X)
     us, ys = [u[0] for u in us], [y[0] for y in ys]
     lossf = losses.get(loss)
@@ -148,10 +160,34 @@ def explain(net: Network, x, t, loss: str = "squared_error", eps: float = 1e-6) 
     exp = Explanation(list(net.layer_sizes), net.activations, lossf.name, x.tolist(), t.tolist(), E,
                       lecture_names=_is_lecture_net(net))
     if exp.lecture_names:
-        _fill_lecture(exp, ref, x, t, us, ys, dEdz, grad, fd)
+        _fill_lecture(exp, ref, x, t, us, ys, dEdz, grad)
     else:
-        _fill_general(exp, ref, x, us, ys, dEdz, grad, fd, lossf)
+        _fill_general(exp, ref, x, us, ys, dEdz, grad, lossf)
+    chosen = _chosen(exp, finite_differences)
+    for i, value in zip(chosen, _finite_differences(ref, X, T, loss, eps, chosen)):
+        exp.gradients[i].finite_difference = float(value)
     return exp
+
+
+def _chosen(exp: Explanation, which: bool | Iterable[int | str]) -> list[int]:
+    """Flat indices of the parameters ``finite_differences=`` asks for."""
+    P = len(exp.gradients)
+    if which is True or which is False:
+        return list(range(P)) if which else []
+    if isinstance(which, (str, int, np.integer)):
+        which = [which]
+    names = {g.name.removeprefix("dE/d"): i for i, g in enumerate(exp.gradients)}
+    out = []
+    for item in which:
+        if isinstance(item, (int, np.integer)) and not isinstance(item, bool) and 0 <= item < P:
+            out.append(int(item))
+        elif isinstance(item, str) and item.removeprefix("dE/d") in names:
+            out.append(names[item.removeprefix("dE/d")])
+        else:
+            some = ", ".join(list(names)[:3])
+            raise ConfigError(f"finite_differences: unknown parameter {item!r}; give True, False, "
+                              f"or flat indices in [0, {P - 1}] or names such as {some}")
+    return sorted(set(out))
 
 
 def _as_float64(net: Network) -> Network:
@@ -162,16 +198,17 @@ def _as_float64(net: Network) -> Network:
     return new
 
 
-def _finite_differences(net: Network, X, T, loss, eps) -> np.ndarray:
+def _finite_differences(net: Network, X, T, loss, eps, indices: list[int]) -> np.ndarray:
+    """(E(w + eps e_i) - E(w - eps e_i)) / (2 eps) for each i in ``indices``."""
     probe = net.copy()
-    out = np.empty(net.n_params)
-    for i in range(net.n_params):
+    out = np.empty(len(indices))
+    for n, i in enumerate(indices):
         probe.params[i] = net.params[i] + eps
         up = probe.loss(X, T, loss)
         probe.params[i] = net.params[i] - eps
         down = probe.loss(X, T, loss)
         probe.params[i] = net.params[i]
-        out[i] = (up - down) / (2 * eps)
+        out[n] = (up - down) / (2 * eps)
     return out
 
 
@@ -188,7 +225,7 @@ def _gprime(act, y: np.ndarray) -> np.ndarray:
     return act.deriv(y[None, :])[0]
 
 
-def _fill_lecture(exp, net, x, t, us, ys, dEdz, grad, fd) -> None:
+def _fill_lecture(exp, net, x, t, us, ys, dEdz, grad) -> None:
     (W, b), (V, c) = net.unflatten(net.params)
     hidden, output = net.layers[0].activation, net.layers[1].activation
     u, y, s, z = us[0], ys[0], us[1][0], ys[1][0]
@@ -230,12 +267,12 @@ def _fill_lecture(exp, net, x, t, us, ys, dEdz, grad, fd) -> None:
     chains["dE/dc"] = top + [L["ds/dc"]]
     for i, (name, chain) in enumerate(chains.items()):
         exp.gradients.append(Gradient(name, chain, float(np.prod([c.value for c in chain])) + 0.0,
-                                      float(grad[i]), float(fd[i])))
+                                      float(grad[i]), None))
     # dE/ds as the lecture's shared factor
     exp.local.insert(2, Term("dE/ds", dEdz[0] * dzds, "dE/dz * dz/ds"))
 
 
-def _fill_general(exp, net, x, us, ys, dEdz, grad, fd, lossf) -> None:
+def _fill_general(exp, net, x, us, ys, dEdz, grad, lossf) -> None:
     n_layers = len(net.layers)
     for k, v in enumerate(x):
         exp.forward.append(Term(f"x[{k+1}]", v))
@@ -267,10 +304,10 @@ def _fill_general(exp, net, x, us, ys, dEdz, grad, fd, lossf) -> None:
                 chain = [Term(f"delta[{l+1}][{j+1}]", deltas[l][j]),
                          Term(f"y[{l}][{k+1}]" if l else f"x[{k+1}]", inputs[l][k])]
                 exp.gradients.append(Gradient(f"dE/dW[{l+1}][{j+1},{k+1}]", chain,
-                                              chain[0].value * chain[1].value + 0.0, float(grad[i]), float(fd[i])))
+                                              chain[0].value * chain[1].value + 0.0, float(grad[i]), None))
                 i += 1
         for j in range(W.shape[0]):
             chain = [Term(f"delta[{l+1}][{j+1}]", deltas[l][j])]
             exp.gradients.append(Gradient(f"dE/db[{l+1}][{j+1}]", chain, deltas[l][j],
-                                          float(grad[i]), float(fd[i])))
+                                          float(grad[i]), None))
             i += 1

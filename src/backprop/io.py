@@ -13,7 +13,8 @@ their dtype has been checked, and the header is JSON.  Every way a file can
 be wrong (not a model, truncated, tampered, newer format, a pickle, missing
 entries, shapes that do not fit the architecture) raises
 :class:`ModelFileError` with one line saying what is wrong.  Files are written
-atomically: a temporary file in the same directory, fsync, ``os.replace``.
+atomically (:mod:`backprop._atomic`: a temporary file in the same directory, fsync,
+``os.replace``).
 See ``docs/model-files.md``.
 """
 
@@ -23,13 +24,13 @@ import io as _io
 import json
 import os
 import re
-import secrets
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ._atomic import atomic_write
 from ._errors import BackpropError, ConfigError
 from ._modelfile import array_entry, checksum, decode_header, json_safe
 from .model import Model
@@ -100,38 +101,13 @@ def save_model(path: str | os.PathLike, model: Model) -> Path:
         entries[array_entry(key)] = buf.getvalue()
     entries[CHECKSUM] = checksum(entries).encode()
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    # os.open with mode 0o666 lets the umask decide the permissions, as for any new file
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            with zipfile.ZipFile(f, "w") as zf:
-                for name, data in entries.items():
-                    # a fixed timestamp: the same model always gives the same bytes
-                    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-                    zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
+    with atomic_write(path) as f:
+        with zipfile.ZipFile(f, "w") as zf:
+            for name, data in entries.items():
+                # a fixed timestamp: the same model always gives the same bytes
+                info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
     return path
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover  (platforms without directory fds)
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
 
 
 def _encode(model: Model) -> tuple[dict, dict[str, np.ndarray]]:

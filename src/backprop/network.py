@@ -24,12 +24,11 @@ from typing import Sequence
 
 import numpy as np
 
-from . import activations, initializers, losses
-from ._errors import ConfigError, DataError, check_choice, check_finite
+from . import activations, initializers
+from ._errors import ConfigError, DataError, check_finite
+from ._netcheck import REDUCTIONS, gradient_buffer, layer_views, loss_for, sample_scale  # noqa: F401
 
 __all__ = ["Network", "Layer"]
-
-REDUCTIONS = ("sum", "mean")
 
 
 class Layer:
@@ -119,13 +118,7 @@ class Network:
 
     def unflatten(self, vector: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per-layer ``(W, b)`` views into any flat vector in the layout of ``params``."""
-        views, at = [], 0
-        for n_in, n_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
-            W = vector[at:at + n_out * n_in].reshape(n_out, n_in)
-            at += n_out * n_in
-            views.append((W, vector[at:at + n_out]))
-            at += n_out
-        return views
+        return layer_views(self.layer_sizes, vector)
 
     def reset(self, random_state: int | np.random.Generator | None = None) -> "Network":
         """Draw fresh initial weights (in place: ``params`` is never rebound)."""
@@ -213,19 +206,12 @@ class Network:
         layout of ``params`` (see :meth:`unflatten` for per-layer views),
         written into ``out`` when given so a training loop allocates nothing.
         """
-        if out is None:
-            out = np.empty_like(self.params)
-        elif out.shape != self.params.shape or out.dtype != self.dtype:
-            raise DataError(f"out must have shape {self.params.shape} and dtype {self.dtype}")
+        out = gradient_buffer(out, self.params)
         return self._loss(X, T, loss, reduction, sample_weight, out)
 
     def _loss(self, X, T, loss, reduction, sample_weight, out):
-        lossf = losses.get(loss)
-        check_choice("reduction", reduction, REDUCTIONS)
         out_act = self.layers[-1].activation
-        if lossf.outputs is not None and out_act.name not in lossf.outputs:
-            raise ConfigError(f"loss {lossf.name!r} needs an output activation in "
-                              f"{list(lossf.outputs)}, got {out_act.name!r}")
+        lossf = loss_for(loss, reduction, out_act)
         X = self._check_X(X)
         T = self._check_T(T, X.shape[0])
         scale = self._sample_scale(sample_weight, X.shape[0], reduction)
@@ -296,18 +282,7 @@ class Network:
     def _sample_scale(self, w, n, reduction):
         if w is None:
             return None if reduction == "sum" else np.full(n, 1.0 / n, self.dtype)
-        w = np.asarray(w, dtype=self.dtype)
-        if w.shape != (n,):
-            raise DataError(f"sample_weight must have shape ({n},), got {w.shape}")
-        check_finite("sample_weight", w)
-        if np.any(w < 0):
-            raise DataError("sample_weight must be non-negative")
-        if reduction == "mean":
-            total = w.sum()
-            if total <= 0:
-                raise DataError("sample_weight sums to zero")
-            w = w / total
-        return w
+        return sample_scale(w, (n,), reduction, self.dtype)
 
 
 class _Workspace:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -89,9 +90,10 @@ DEFAULTS = {"learning_rate": 0.01, "hidden": "16", "optimizer": "adam", "epochs"
 
 def _one(X: np.ndarray, T: np.ndarray, split: tuple, classification: bool, n_classes: int,
          setting: dict) -> dict[str, Any]:
-    """Train one network with ``setting`` on the training rows; score it on the validation rows."""
-    from . import optim
-    from .training.batching import epoch_batches, resolve_batch_size
+    """Train one network with ``setting`` on the training rows (the trainer, seeded by the
+    setting's ``seed``); score it on the validation rows.  A run that diverges scores
+    ``val_loss = inf`` and ``metric = nan``."""
+    from .training import ConvergenceWarning, TrainingDiverged, fit
     s = {**DEFAULTS, **setting}
     tr, va = split
     hidden = [int(h) for h in str(s["hidden"]).replace("x", ",").split(",") if h]
@@ -105,19 +107,17 @@ def _one(X: np.ndarray, T: np.ndarray, split: tuple, classification: bool, n_cla
         hyper["momentum"] = s["momentum"]
     if s["weight_decay"]:
         hyper["weight_decay"] = s["weight_decay"]
-    opt = optim.get(s["optimizer"], **hyper)
-    state, g = opt.init(net.params), np.empty_like(net.params)
-    rng = np.random.default_rng(s["seed"])
-    B = resolve_batch_size(s["batch_size"], len(tr))
-    with np.errstate(all="ignore"):
-        for _ in range(s["epochs"]):
-            for idx in epoch_batches(len(tr), B, rng):
-                rows = tr[idx]
-                net.loss_and_grad(X[rows], T[rows], loss, "mean", out=g)
-                step, state = opt.update(g, state, net.params)
-                net.params += step
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        # a sweep compares short runs: stalls are expected, divergence is scored below
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", TrainingDiverged)
+        hist = fit(net, X[tr], T[tr], loss=loss, optimizer=s["optimizer"], optimizer_params=hyper,
+                   epochs=s["epochs"], batch_size=s["batch_size"], random_state=s["seed"],
+                   progress=False)
+        if hist.stop_reason == "diverged":
+            return {**setting, "val_loss": math.inf, "metric": math.nan}
         Z = net.forward(X[va])
-        val = net.loss(X[va], T[va], loss, "mean") if np.all(np.isfinite(Z)) else math.inf
+        val = net.loss(X[va], T[va], loss, "mean")
     if classification:
         pred = Z.argmax(axis=1) if k > 1 else (Z[:, 0] >= 0.5)
         metric = float(np.mean(pred == T[va]))

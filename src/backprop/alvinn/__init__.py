@@ -14,10 +14,10 @@ from .driver import Demonstrator, pure_pursuit
 from .encoding import SteeringCode
 from .replay import ReplayMemory
 from .road import TEST_COURSES, Road, make_road, test_road, training_road
-from .simulate import AlvinnConfig, Driver, drive, train_on_the_fly, train_pass
+from .simulate import AlvinnConfig, Driver, drive, pass_trainer, train_on_the_fly
 from .vehicle import Vehicle
 
 __all__ = ["Augmenter", "corrected_curvature", "perturb_poses", "warp_views", "Camera", "RangeFinder",
            "standardize", "Demonstrator", "pure_pursuit", "SteeringCode", "ReplayMemory",
            "TEST_COURSES", "Road", "make_road", "test_road", "training_road", "AlvinnConfig", "Driver",
-           "drive", "train_on_the_fly", "train_pass", "Vehicle"]
+           "drive", "pass_trainer", "train_on_the_fly", "Vehicle"]

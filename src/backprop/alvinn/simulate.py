@@ -6,10 +6,11 @@ patterns (the live retina and its shifted / rotated views with corrected
 steering, each mirrored with probability 1/2), which enter a 200-pattern
 replay memory; after every frame the network trains one epoch over the memory
 (mini-batches of 10, SGD with momentum 0.9, squared error on the Gaussian
-hump).  Learning rates are scaled by fan-in, eta_l = eta / n_in(l) for the
-weights and biases of layer l (eta / 960 and eta / 4 for 960-4-30):
-without it, 960 standardised inputs drive the 4 logistic hidden units into
-saturation and training stalls.
+hump), one ``partial_fit`` epoch of the library's trainer (:func:`pass_trainer`).
+Learning rates are scaled by fan-in, eta_l = eta / n_in(l) for the
+weights and biases of layer l (eta / 960 and eta / 4 for 960-4-30), given
+to the trainer as per-parameter rates: without them, 960 standardised
+inputs drive the 4 logistic hidden units into saturation and training stalls.
 
 Evaluation: the network drives a held-out course; a safety driver resets the
 car onto the centreline whenever |lateral offset| > 3 m (an intervention).
@@ -23,9 +24,9 @@ from typing import Callable
 
 import numpy as np
 
-from .. import optim
 from .._errors import check_choice, check_range
 from ..network import Network
+from ..training import Trainer
 from .augment import Augmenter
 from .camera import Camera, RangeFinder, standardize
 from .driver import Demonstrator, pure_pursuit
@@ -35,7 +36,7 @@ from .road import Road, training_road
 from .vehicle import Vehicle
 
 __all__ = ["AlvinnConfig", "Driver", "LAYOUTS", "build_network", "fan_in_learning_rates",
-           "train_pass", "train_on_the_fly", "drive"]
+           "pass_trainer", "train_on_the_fly", "drive"]
 
 LAYOUTS = {
     "1990": dict(range_retina=False, n_hidden=4, n_outputs=30, hump="gaussian"),
@@ -158,21 +159,21 @@ def fan_in_learning_rates(net: Network, learning_rate: float) -> np.ndarray:
     return rates
 
 
-def train_pass(net: Network, opt: optim.Optimizer, state: dict, batches, loss: str = "squared_error",
-               grad: np.ndarray | None = None) -> tuple[float, dict]:
-    """One epoch of mini-batch updates ``params += step``; returns the summed loss and the state.
+def pass_trainer(config: AlvinnConfig, net: Network,
+                 random_state: int | np.random.Generator | None = None) -> Trainer:
+    """The library's trainer set up for ALVINN's passes over the replay memory.
 
-    The on-the-fly loop's only training code, kept apart so the library's
-    trainer can take its place.
+    Each ``trainer.partial_fit(net, X, T)`` is one epoch: a fresh permutation
+    from ``random_state`` cut into mini-batches of ``config.batch_size``, SGD
+    with ``config.momentum`` on the summed ``config.loss``, with the
+    per-parameter rates of :func:`fan_in_learning_rates` (or one rate when
+    ``fan_in_scaling`` is off); momentum carries over from call to call.
     """
-    grad = np.empty_like(net.params) if grad is None else grad
-    total = 0.0
-    for X, T in batches:
-        E, g = net.loss_and_grad(X, T, loss=loss, out=grad)
-        step, state = opt.update(g, state, net.params)
-        net.params += step
-        total += E
-    return total, state
+    rate = (fan_in_learning_rates(net, config.learning_rate) if config.fan_in_scaling
+            else config.learning_rate)
+    return Trainer(optimizer="sgd", optimizer_params={"learning_rate": rate, "momentum": config.momentum},
+                   loss=config.loss, reduction="sum", batch_size=config.batch_size,
+                   random_state=random_state, progress=False)
 
 
 @dataclass
@@ -214,19 +215,15 @@ def train_on_the_fly(config: AlvinnConfig,
                           config.lookahead, config.kappa_max, config.mirror and config.augmentation)
     memory = ReplayMemory(config.buffer_size, net.n_inputs, net.n_outputs, config.policy,
                           random_state=np.random.default_rng([config.seed, 3]))
-    opt = optim.get("sgd", learning_rate=config.learning_rate, momentum=config.momentum)
-    state = opt.init(net.params)
-    if config.fan_in_scaling:  # a per-parameter rate: sgd's update broadcasts it over params
-        state["learning_rate"] = fan_in_learning_rates(net, config.learning_rate)
+    trainer = pass_trainer(config, net, memory.rng)  # the memory's generator orders the batches
     session = Session(driver, config, road)
-    grad = np.empty_like(net.params)
     pose, s = road.pose_at(0.0), 0.0
     for frame in range(config.frames):
         kappa_d = teacher(road, pose, s)
         if frame % config.sample_every == 0:
             images, kappas = augmenter(camera, road, pose, s, kappa_d, rng)
             memory.add(driver.inputs(images), code.encode(kappas), key=kappas)
-        E, state = train_pass(net, opt, state, memory.batches(config.batch_size), config.loss, grad)
+        E = trainer.partial_fit(net, memory.inputs, memory.targets).loss[-1]
         session.losses.append(E / len(memory))
         pose = vehicle.step(pose, kappa_d)
         s, e = road.locate(pose[0], pose[1], s)

@@ -31,6 +31,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .._netcheck import layer_views
+
 # h(z) with g''(u) = h(z) g'(u), for element-wise activations (0: piecewise linear).
 _H = {"sigmoid": lambda z: 1.0 - 2.0 * z, "tanh": lambda z: -2.0 * z}
 
@@ -64,7 +66,7 @@ def per_sample_backprop(net, ys: Sequence[np.ndarray], delta: np.ndarray) -> np.
     """Rows of dE_i/dtheta, shape (n, P), given each sample's output delta dE_i/ds."""
     n = delta.shape[0]
     rows = np.empty((n, net.n_params), net.dtype)
-    views = _row_views(net, rows)
+    views = layer_views(net.layer_sizes, rows)
     for l in range(len(net.layers) - 1, -1, -1):
         gW, gb = views[l]
         np.multiply(delta[:, :, None], ys[l][:, None, :], out=gW)
@@ -203,15 +205,3 @@ def kfac_factors(net, ys, delta: np.ndarray, p: np.ndarray) -> list[tuple[np.nda
             delta = net.layers[l - 1].activation.backward(ys[l], delta @ net.layers[l].W,
                                                           out=np.empty_like(ys[l]))
     return factors[::-1]
-
-
-def _row_views(net, rows: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per-layer ``(n, n_out, n_in)`` and ``(n, n_out)`` views into per-sample rows (n, P)."""
-    views, at = [], 0
-    n = rows.shape[0]
-    for n_in, n_out in zip(net.layer_sizes[:-1], net.layer_sizes[1:]):
-        W = rows[:, at:at + n_out * n_in].reshape(n, n_out, n_in)
-        at += n_out * n_in
-        views.append((W, rows[:, at:at + n_out]))
-        at += n_out
-    return views

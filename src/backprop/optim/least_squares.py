@@ -114,20 +114,30 @@ class BayesianRegularization(_DampedGaussNewton):
     every ``evidence_every`` updates; re-estimating after every step (as
     trainbr does) collapses small nets to theta = 0 from a poor early fit.
     With the 1/2 in E_D and E_W, alpha and beta are twice trainbr's (its sums
-    of squares have no 1/2); gamma is the same.  Needs N > gamma residuals to
-    estimate beta: a problem with as many residuals as parameters is
-    degenerate.
-    State: ``gamma``, ``alpha``, ``beta``, ``mu``, ``stopped``.
+    of squares have no 1/2); gamma is the same.
+
+    beta is a noise precision estimated from N - gamma residual degrees of
+    freedom.  When fewer than ``MIN_DOF`` = 1 are left (N <= P with a
+    full-rank J, e.g. Rosenbrock's 2 residuals for 2 parameters), or the fit
+    is exact (E_D = 0), beta is not identifiable; re-estimating alpha alone
+    would move the ratio alpha/beta that fixes the minimiser with nothing to
+    set it, and drives theta to 0.  Such a re-estimate is skipped: alpha and
+    beta keep their last values (alpha = 0, beta = 1 before the first, so the
+    method is plain LM) and ``state["evidence_skipped"]`` counts it.
+    State: ``gamma``, ``alpha``, ``beta``, ``mu``, ``stopped``,
+    ``evidence_skipped``.
     """
 
     name = "bayesian_regularization"
+    MIN_DOF = 1.0    # residual degrees of freedom N - gamma needed to estimate beta
     defaults = {"mu": 5e-3, "mu_increase": 10.0, "mu_decrease": 0.1, "mu_max": 1e10,
                 "evidence_tol": 1e-3, "evidence_every": 10}
     ranges = {**_LM_RANGES, "evidence_tol": (0.0, 1.0), "evidence_every": (1, None)}
 
     def init(self, params: np.ndarray) -> State:
         return self._state(params, mu=float(self.mu), trials=0, stopped=False,
-                           gamma=float(params.size), alpha=0.0, beta=0.0)
+                           gamma=float(params.size), alpha=0.0, beta=0.0,
+                           evidence_skipped=0)
 
     def check_oracle(self, oracle) -> None:
         super().check_oracle(oracle)
@@ -163,8 +173,10 @@ class BayesianRegularization(_DampedGaussNewton):
         gamma = float(np.sum(beta * lam / (beta * lam + alpha))) if alpha > 0 else float(
             np.sum(lam > 1e-12 * max(lam.max(), 1e-300)))
         state["gamma"] = gamma
+        if not (E_D > 0 and N - gamma >= self.MIN_DOF):
+            state["evidence_skipped"] += 1       # beta not identifiable: keep alpha, beta
+            return state["step"], state
         if E_W > 0 and gamma > 0:
             state["alpha"] = gamma / (2 * E_W)
-        if E_D > 0 and N - gamma > 0:
-            state["beta"] = (N - gamma) / (2 * E_D)
+        state["beta"] = (N - gamma) / (2 * E_D)
         return state["step"], state

@@ -9,6 +9,8 @@ by bracketing (Alg. 3.5: grow alpha until the interval must contain such a
 point) and zooming (Alg. 3.6: cubic interpolation of phi and phi' at the
 interval's ends, safeguarded by bisection).  ``exact_quadratic`` is the
 exact minimiser alpha = -g.d / d.H d, exact for a quadratic E.
+``backtracking`` (N&W Alg. 3.1) tries alpha0, alpha0 rho, alpha0 rho^2, ...
+until sufficient decrease holds; it needs E only, no gradients.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["LineSearchResult", "strong_wolfe", "exact_quadratic"]
+__all__ = ["LineSearchResult", "strong_wolfe", "exact_quadratic", "backtracking"]
 
 
 @dataclass
@@ -101,6 +103,24 @@ def _cubic_min(lo, hi) -> float:
                 if left + 0.1 * width <= a <= right - 0.1 * width:
                     return a
     return 0.5 * (a0 + a1)
+
+
+def backtracking(oracle, x: np.ndarray, d: np.ndarray, f0: float, g0: np.ndarray,
+                 alpha0: float = 1.0, c1: float = 1e-4, rho: float = 0.5,
+                 max_evals: int = 20) -> LineSearchResult:
+    """The first alpha = alpha0 rho^i with phi(alpha) <= phi(0) + c1 alpha phi'(0) (N&W Alg. 3.1).
+
+    ``d`` must be a descent direction (g0.d < 0).  After ``max_evals`` failed trials
+    it returns alpha = 0 (no step) with ``success=False``.
+    """
+    dphi0 = float(g0 @ d)
+    a = float(alpha0)
+    for n in range(1, max_evals + 1):
+        f = oracle.loss(x + a * d)
+        if math.isfinite(f) and f <= f0 + c1 * a * dphi0:
+            return LineSearchResult(a, f, None, n, True)
+        a *= rho
+    return LineSearchResult(0.0, f0, None, max_evals, False)
 
 
 def exact_quadratic(oracle, x: np.ndarray, d: np.ndarray, g0: np.ndarray) -> LineSearchResult:

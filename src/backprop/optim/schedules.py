@@ -175,7 +175,8 @@ class ReduceOnPlateau(Schedule):
             state["cooldown_left"] -= 1
             state["bad"] = 0
         if state["bad"] > self.patience:
-            state["lr"] = max(state["lr"] * self.factor, self.min_lr)
+            lr = state["lr"] * self.factor   # an array for per-parameter rates
+            state["lr"] = np.maximum(lr, self.min_lr) if np.ndim(lr) else max(lr, self.min_lr)
             state["bad"], state["cooldown_left"] = 0, self.cooldown
 
     def _observe_rows(self, state, loss):

@@ -100,7 +100,8 @@ def maps(net: Network, data: PlayData, res_out: int = 48, res_unit: int = 20) ->
 
 def param_names(net: Network, x: np.ndarray, t: np.ndarray, loss: str) -> list[str]:
     """Each parameter's name in the flat layout, as :func:`backprop.explain` names its gradient."""
-    return [g.name.removeprefix("dE/d") for g in explain(net, x, t, loss=loss).gradients]
+    exp = explain(net, x, t, loss=loss, finite_differences=False)
+    return [g.name.removeprefix("dE/d") for g in exp.gradients]
 
 
 def _locate(net: Network, index: int) -> dict[str, Any]:
@@ -141,7 +142,7 @@ def inspect_weight(net: Network, data: PlayData, options: dict[str, Any], opt_st
     E, g = net.loss_and_grad(X, T, loss=loss, reduction="mean")
     mask = decay_mask(net, wd)
     decay = float(mask[index] * net.params[index]) if mask is not None else 0.0
-    exp = explain(net, X[sample], T[sample], loss=loss)
+    exp = explain(net, X[sample], T[sample], loss=loss, finite_differences=[index])  # the clicked one
     ge = exp.gradients[index]
     return {"kind": "weight", "index": index, "name": ge.name.removeprefix("dE/d"),
             **_locate(net, index), "value": float(net.params[index]),

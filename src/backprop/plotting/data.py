@@ -11,6 +11,7 @@ w22, b1, b2, v1, v2, c``), as in :mod:`backprop.explain` for any network
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -199,27 +200,33 @@ def adam_trace(net: Network, X: np.ndarray, T: np.ndarray, n: int = 100, loss: s
                **hyperparameters: Any) -> dict[str, np.ndarray]:
     """Train a copy of ``net`` by full-batch Adam for ``n`` updates, recording its state.
 
-    Per update: the bias corrections held in the state, the median, min and
-    max per-weight effective learning rate eta / (sqrt(v_hat) + eps), the
-    median |step|, and E before the update.
+    The training is ``backprop.fit`` (``reduction="sum"``, one update per epoch); a
+    callback records, per update: the bias corrections held in the state, the median,
+    min and max per-weight effective learning rate eta / (sqrt(v_hat) + eps), the median
+    |step|, and E before the update.
     """
     from .. import optim
-    net = net.copy()
-    opt = optim.get("adam", **hyperparameters)
-    state, g = opt.init(net.params), np.empty_like(net.params)
+    from ..training import Callback, ConvergenceWarning, fit
     keys = ("bias_correction1", "bias_correction2", "rate_median", "rate_min", "rate_max",
             "step_median", "loss")
     rec: dict[str, list] = {k: [] for k in keys}
-    for _ in range(n):
-        E, _ = net.loss_and_grad(X, T, loss=loss, out=g)
-        step, state = opt.update(g, state, net.params)
-        net.params += step
-        rate = state["effective_learning_rate"]
-        for k, v in zip(keys, (state["bias_correction1"], state["bias_correction2"], np.median(rate),
-                               rate.min(), rate.max(), np.median(np.abs(step)), E)):
-            rec[k].append(float(v))
-    return {"t": np.arange(1, n + 1), **{k: np.array(v) for k, v in rec.items()},
-            "learning_rate": opt.hyperparameters["learning_rate"]}
+
+    class Record(Callback):
+        def on_iteration_end(self, event):
+            state = event.optimizer_state
+            rate, step = state["effective_learning_rate"], state["step"]
+            for k, v in zip(keys, (state["bias_correction1"], state["bias_correction2"],
+                                   np.median(rate), rate.min(), rate.max(),
+                                   np.median(np.abs(step)), event.batch_loss)):
+                rec[k].append(float(v))
+
+    with warnings.catch_warnings():  # a figure of the first n updates, settled or not
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fit(net.copy(), X, T, loss=loss, reduction="sum", optimizer="adam",
+            optimizer_params=hyperparameters, epochs=n, batch_size=None, callbacks=[Record()],
+            progress=False)
+    return {"t": np.arange(1, len(rec["loss"]) + 1), **{k: np.array(v) for k, v in rec.items()},
+            "learning_rate": optim.get("adam", **hyperparameters).hyperparameters["learning_rate"]}
 
 
 def decision_surface(net: Network, X: np.ndarray, n: int = 150, margin: float = 0.25) -> dict[str, Any]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .._errors import ConfigError
 from ..network import Network
+from ..training import ConvergenceWarning
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 XOR_T = np.array([0, 1, 1, 0], dtype=float)
@@ -44,12 +47,12 @@ def _dataset(datasets, name: str, seed: int):
 
 def train_2d(name: str = "xor", hidden: int | None = None, epochs: int | None = None,
              seed: int = 0) -> tuple[Network, np.ndarray, np.ndarray]:
-    """Train a one-hidden-layer network on the 2-D problem ``name`` (full-batch Adam).
+    """Train a one-hidden-layer network on the 2-D problem ``name`` (full-batch Adam, ``backprop.fit``).
 
     XOR: 2-2-1 sigmoid, cross-entropy; others: inputs standardised (the
     returned ``X`` is), ``hidden`` tanh units, sigmoid or softmax outputs.
     """
-    from .. import optim
+    from ..training import fit
     X, y = load_2d(name, seed)
     if name != "xor":                                  # standardised inputs train far better
         X = (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
@@ -62,11 +65,8 @@ def train_2d(name: str = "xor", hidden: int | None = None, epochs: int | None = 
                   init="uniform" if name == "xor" else "glorot_uniform")
     T = (y == classes[-1]).astype(float) if k == 1 else np.searchsorted(classes, y)
     loss = "binary_cross_entropy" if k == 1 else "cross_entropy"
-    opt = optim.get("adam" if "adam" in optim.available() else "sgd",
-                    learning_rate=0.05 if "adam" in optim.available() else 0.5)
-    state, g = opt.init(net.params), np.empty_like(net.params)
-    for _ in range(epochs):
-        net.loss_and_grad(X, T, loss=loss, reduction="mean", out=g)
-        step, state = opt.update(g, state, net.params)
-        net.params += step
+    with warnings.catch_warnings():  # a figure shows how far it got; no stall warning
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fit(net, X, T, loss=loss, optimizer="adam", optimizer_params={"learning_rate": 0.05},
+            epochs=epochs, batch_size=None, progress=False)
     return net, X, y

@@ -10,12 +10,12 @@ Layout of the archive (``np.load(path, allow_pickle=False)`` reads it):
                  sorted name order
 ``params``, ``best_params``, ``train_idx``, ``val_idx``, ``order``, ``opt/...``: arrays
 
-Writing: to ``<path>.tmp-<pid>`` in the same folder, flush + fsync, the old
-file kept as ``<path>.prev`` (hard link, else copy), then ``os.replace`` onto
-``path`` and an fsync of the folder.  A crash at any moment leaves either
-the old or the new complete file at ``path``.  Reading a truncated or
-altered file raises :class:`CheckpointError` naming the file and the
-``.prev`` fallback.
+Writing (:func:`backprop._atomic.atomic_write`): to a temporary file in the same
+folder, flush + fsync, the old file kept as ``<path>.prev`` (hard link, else
+copy), then ``os.replace`` onto ``path`` and an fsync of the folder.  A crash
+at any moment leaves either the old or the new complete file at ``path``.
+Reading a truncated or altered file raises :class:`CheckpointError` naming
+the file and the ``.prev`` fallback.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .._atomic import atomic_write
 from .._errors import DataError
 
 __all__ = ["CheckpointError", "save", "load", "encode", "decode", "digest"]
@@ -83,19 +83,6 @@ def digest(arrays: dict[str, np.ndarray]) -> str:
     return h.hexdigest()
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - Windows cannot open folders
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
 def save(path: str | os.PathLike, header: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     """Write header + arrays to ``path`` atomically (the previous file becomes ``path.prev``)."""
     path = Path(path)
@@ -103,25 +90,8 @@ def save(path: str | os.PathLike, header: dict[str, Any], arrays: dict[str, np.n
     entries["__header__"] = np.frombuffer(json.dumps({"format": FORMAT, **header}).encode(), np.uint8)
     entries["__sha256__"] = np.frombuffer(digest(entries).encode(), np.uint8)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as f:
-            np.savez(f, **entries)
-            f.flush()
-            os.fsync(f.fileno())
-        if path.exists():
-            prev = path.with_name(path.name + ".prev")
-            prev_tmp = path.with_name(f"{path.name}.prev.tmp-{os.getpid()}")
-            try:
-                os.link(path, prev_tmp)
-            except OSError:
-                shutil.copy2(path, prev_tmp)
-            os.replace(prev_tmp, prev)
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with atomic_write(path, keep_previous=True) as f:
+        np.savez(f, **entries)
 
 
 def load(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

@@ -23,7 +23,7 @@ from . import metrics
 from .diagnosis import (EXPLODE_FACTOR, ConvergenceWarning, TrainingDiverged, diagnose,
                         stall_kind, warn)
 from .setup import Data, baseline_loss, one_network
-from .state import Run, jsonable, rowdot
+from .state import Run, rowdot
 
 __all__ = ["end_epoch", "finish", "summary"]
 
@@ -47,6 +47,16 @@ def summary(value: Any) -> float | None:
     v = np.asarray(value, float)
     v = v[np.isfinite(v)]
     return float(v.mean()) if v.size else float("nan")
+
+
+def logged_rate(lr: Any, K: int | None) -> Any:
+    """The History's ``learning_rate`` entry: the rate; for a stack one per network; for
+    per-parameter rates of one network their largest (the full array stays in the state)."""
+    if lr is None:
+        return None
+    if np.ndim(lr) == 0:
+        return float(lr)
+    return float(np.max(lr)) if K is None else np.reshape(lr, -1).copy()
 
 
 def end_epoch(trainer, run: Run, data: Data) -> bool:
@@ -83,12 +93,9 @@ def end_epoch(trainer, run: Run, data: Data) -> bool:
         loss = np.where(rec, loss, np.nan)
         val_loss, metric, val_metric = (None if v is None else np.where(ok0, v, np.nan)
                                         for v in (val_loss, metric, val_metric))
-    lr = run.opt_state.get("learning_rate")
     hist.append(epoch=run.epoch, loss=_scalar(loss, run), val_loss=_scalar(val_loss, run),
                 metric=metric, val_metric=val_metric, iterations=run.iteration,
-                time=run.epoch_time,
-                learning_rate=float(lr) if lr is not None and np.ndim(lr) == 0 else
-                (jsonable(lr) if run.K is None else np.reshape(lr, -1).copy()))
+                time=run.epoch_time, learning_rate=logged_rate(run.opt_state.get("learning_rate"), run.K))
     hist.n_iterations = run.iteration
     run.order = None
     if run.K is None:

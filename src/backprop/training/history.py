@@ -24,7 +24,11 @@ class History:
     ``val_loss``       loss on the validation set after the epoch (data term only), or None
     ``metric``         the requested metric on the training set after the epoch, or None
     ``val_metric``     the metric on the validation set, or None
-    ``learning_rate``  ``state["learning_rate"]`` at the end of the epoch
+    ``learning_rate``  ``state["learning_rate"]`` at the end of the epoch (for K networks
+                       at once one per network; for per-parameter rates, an array of
+                       shape (P,), their largest: the full array stays in
+                       ``trainer.run_.opt_state``, logging it every epoch would cost
+                       more than the epoch)
     ``iterations``     updates made so far (cumulative)
     ``time``           wall-clock seconds the epoch took
 

@@ -77,7 +77,8 @@ def config(t: Any) -> dict[str, Any]:
            if k not in ("callbacks", "validation_data", "stratify", "progress", "optimizer", "engine")}
     params = dict(opt.hyperparameters) if opt is not None else t.optimizer_params
     given = (t.optimizer_params or {}).get("learning_rate")
-    if run is not None and run.K is not None and given is not None:  # a stack's own rates
+    # a stack's own rates, or one network's per-parameter rates
+    if given is not None and (np.ndim(given) > 0 or (run is not None and run.K is not None)):
         params = {**params, "learning_rate": given}
     cfg.update(optimizer=opt.name if opt is not None else None, optimizer_params=params,
                schedule=t._schedule.spec() if t._schedule else None,

@@ -11,6 +11,11 @@ with ``state["learning_rate"]`` a float or a ``(K, 1)`` array.  For a
 * accepts ``optimizer=[opt_1, ..., opt_K]`` (names or instances): networks with
   equal settings form a group and :class:`PerModel` updates each group on
   its rows, so network k follows ``opt_k`` exactly.
+
+One network takes per-parameter rates the same way: ``optimizer_params=
+{"learning_rate": rates}`` with ``rates`` of shape ``(P,)`` in the layout of
+``net.params`` (e.g. eta / fan-in per layer) becomes ``state["learning_rate"]``;
+the element-wise update broadcasts it over the parameters.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from .. import optim
 from .._errors import ConfigError, check_range
 from ..optim.base import Optimizer, State
 
-__all__ = ["PerModel", "resolve_optimizer", "stack_rates", "seeds_of"]
+__all__ = ["PerModel", "resolve_optimizer", "set_rates", "stack_rates", "seeds_of"]
 
 
 class PerModel(Optimizer):
@@ -77,12 +82,16 @@ class PerModel(Optimizer):
 
 
 def _rates(lr: Any, K: int | None) -> np.ndarray:
-    rates = np.asarray(lr, dtype=float)
+    try:
+        rates = np.asarray(lr, dtype=float)
+    except (TypeError, ValueError):
+        raise ConfigError(f"learning_rate must be a number or an array of numbers, got {lr!r}") from None
     if rates.ndim > 1 or (K is not None and rates.ndim == 1 and rates.size != K):
         raise ConfigError(f"learning_rate must be one rate or one per network ({K}), "
                           f"got shape {rates.shape}")
-    for v in rates.ravel().tolist():
-        check_range("learning_rate", v, 0.0, None, True)
+    if not np.all(rates > 0) or not np.all(np.isfinite(rates)):  # say which one is out of range
+        for v in rates.ravel().tolist():
+            check_range("learning_rate", v, 0.0, None, True)
     return rates
 
 
@@ -90,8 +99,9 @@ def resolve_optimizer(optimizer: Any, params: dict | None,
                       K: int | None) -> tuple[Optimizer, np.ndarray | None]:
     """``(optimizer, rates)`` for the trainer's options; ``K`` is None for one network.
 
-    ``rates`` is None, or the ``(K, 1)`` learning rates to write into the state (stacks only).
-    With ``K=None`` and list-valued options (checked before the network is known), the
+    ``rates`` is None, or the learning rates to write into the state: ``(K, 1)`` for a stack,
+    the per-parameter ``(P,)`` array of one network (checked against P by :func:`set_rates`).
+    With ``K=None`` and a list of optimizers (checked before the network is known), the
     entries are validated one by one and ``(None, None)`` is returned.
     """
     params = dict(params or {})
@@ -106,12 +116,28 @@ def resolve_optimizer(optimizer: Any, params: dict | None,
     else:  # on a stack the rates override the optimizer's own (also an instance's)
         opt = optim.get(optimizer, **params)
     if K is None:
-        return None, None  # type: ignore[return-value]
+        return (None, None) if listed else (opt, rates)  # type: ignore[return-value]
     if listed and len(optimizer) != K:
         raise ConfigError(f"got {len(optimizer)} optimizers for {K} networks; give one, or one per network")
     if rates is not None:
         rates = np.broadcast_to(rates, (K,)).reshape(K, 1).copy()
     return opt, rates
+
+
+def set_rates(state: State, rates: np.ndarray | None, opt: Optimizer, net: Any) -> None:
+    """Write the rates of :func:`resolve_optimizer` into ``state`` (a stack: always ``(K, 1)``)."""
+    if net.params.ndim == 2:
+        stack_rates(state, rates, net.params.shape[0], net.dtype)
+        return
+    if rates is None:
+        return
+    if opt.needs_oracle:
+        raise ConfigError(f"per-parameter learning rates need an element-wise optimizer; {opt.name} "
+                          "takes one learning_rate")
+    if rates.shape != net.params.shape:
+        raise ConfigError(f"learning_rate must be one rate or one per parameter ({net.params.size}), "
+                          f"got shape {rates.shape}")
+    state["learning_rate"] = rates.astype(net.dtype)
 
 
 def stack_rates(state: State, rates: np.ndarray | None, K: int, dtype: np.dtype) -> None:

@@ -21,9 +21,9 @@ from typing import Sequence
 
 import numpy as np
 
-from .. import losses
-from .._errors import ConfigError, DataError, check_choice, check_finite
-from ..network import REDUCTIONS, Network
+from .._errors import ConfigError, DataError, check_finite
+from .._netcheck import gradient_buffer, layer_views, loss_for, sample_scale
+from ..network import Network
 
 __all__ = ["NetworkStack"]
 
@@ -95,13 +95,7 @@ class NetworkStack:
 
     def unflatten(self, matrix: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per-layer ``(W, b)`` views into any ``(K, P)`` array in the layout of ``params``."""
-        K, views, at = matrix.shape[0], [], 0
-        for n_in, n_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
-            W = matrix[:, at:at + n_out * n_in].reshape(K, n_out, n_in)
-            at += n_out * n_in
-            views.append((W, matrix[:, at:at + n_out]))
-            at += n_out
-        return views
+        return layer_views(self.layer_sizes, matrix)
 
     def network(self, k: int) -> Network:
         """Network k as an independent :class:`~backprop.Network` (a copy of its weights)."""
@@ -144,19 +138,12 @@ class NetworkStack:
         """E of shape ``(K,)`` and dE/dparams of shape ``(K, P)``: row k is network k's
         :meth:`backprop.Network.loss_and_grad`.  ``T`` and ``sample_weight`` are shared
         (``(n, k)``, ``(n,)``) or per model (``(K, n, k)``, ``(K, n)``)."""
-        if out is None:
-            out = np.empty_like(self.params)
-        elif out.shape != self.params.shape or out.dtype != self.dtype:
-            raise DataError(f"out must have shape {self.params.shape} and dtype {self.dtype}")
+        out = gradient_buffer(out, self.params)
         return self._loss(X, T, loss, reduction, sample_weight, out)
 
     def _loss(self, X, T, loss, reduction, sample_weight, out):
-        lossf = losses.get(loss)
-        check_choice("reduction", reduction, REDUCTIONS)
         out_act = self.template.layers[-1].activation
-        if lossf.outputs is not None and out_act.name not in lossf.outputs:
-            raise ConfigError(f"loss {lossf.name!r} needs an output activation in "
-                              f"{list(lossf.outputs)}, got {out_act.name!r}")
+        lossf = loss_for(loss, reduction, out_act)
         X = self._check_X(X)
         n, K, k = X.shape[-2], self.n_networks, self.layer_sizes[-1]
         T = self._check_T(T, n)
@@ -215,16 +202,5 @@ class NetworkStack:
     def _sample_scale(self, w, n, reduction):
         if w is None or np.ndim(w) == 1:
             return self.template._sample_scale(w, n, reduction)
-        w = np.asarray(w, dtype=self.dtype)
-        if w.shape != (self.n_networks, n):
-            raise DataError(f"sample_weight must have shape ({n},) or ({self.n_networks}, {n}), "
-                            f"got {w.shape}")
-        check_finite("sample_weight", w)
-        if np.any(w < 0):
-            raise DataError("sample_weight must be non-negative")
-        if reduction == "mean":
-            total = w.sum(axis=1, keepdims=True)
-            if np.any(total <= 0):
-                raise DataError("sample_weight sums to zero for some model")
-            w = w / total
-        return w
+        return sample_scale(w, (self.n_networks, n), reduction, self.dtype,
+                            f"({n},) or ({self.n_networks}, {n})")

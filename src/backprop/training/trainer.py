@@ -40,7 +40,7 @@ from .history import History
 from .interrupt import SigintFlag
 from .options import OPTIONS, check_config, check_int, check_options, config
 from .progress import ProgressBar
-from .permodel import resolve_optimizer, seeds_of, stack_rates
+from .permodel import resolve_optimizer, seeds_of, set_rates
 from .setup import (Data, baseline_loss, batch_share, check_optimizer, decay_mask, gather,
                     initial_losses, prepare_data)
 from .state import Run, clip_rows, from_checkpoint, rowdot, to_checkpoint
@@ -130,8 +130,8 @@ class Trainer:
         K = net.params.shape[0] if net.params.ndim == 2 else None
         opt, rates = resolve_optimizer(self.optimizer, self.optimizer_params, K)
         if opt is None:
-            raise ConfigError("a list of optimizers or learning rates needs a NetworkStack; "
-                              "give one optimizer and one learning_rate for a Network")
+            raise ConfigError("a list of optimizers needs a NetworkStack; "
+                              "give one optimizer for a Network")
         if K is None:
             rng = np.random.default_rng(self.random_state)
         else:
@@ -139,8 +139,7 @@ class Trainer:
         has_val = split and (self.validation_fraction is not None or self.validation_data is not None)
         history = History(self.metric, "val_loss" if has_val else "loss")
         opt_state = opt.init(net.params)
-        if K is not None:
-            stack_rates(opt_state, rates, K, net.dtype)
+        set_rates(opt_state, rates, opt, net)
         sched = self._schedule
         sched_state = sched.init(opt_state["learning_rate"]) if sched else None
         run = Run(net, opt, opt_state, sched, sched_state, rng, history, 0)
