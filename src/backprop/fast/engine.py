@@ -123,6 +123,7 @@ def run_epochs_ahead(trainer: Any, run: Any, data: Any, mask: np.ndarray | None,
     """
     from . import _PREPARED, _run
     from ..training.diagnosis import EXPLODE_FACTOR
+    from ..training.epoch import logged_rate
     t0 = time.perf_counter()
     net, hist, B, first = run.net, run.history, run.batch_size, run.order
     width = first.size
@@ -145,8 +146,7 @@ def run_epochs_ahead(trainer: Any, run: Any, data: Any, mask: np.ndarray | None,
     if done:
         s, share, pen, k = stats[:done, 0], stats[:done, 1], stats[:done, 2], stats[:done, 3]
         loss = (s / share if trainer.reduction == "mean" else s) + pen / np.maximum(k, 1)
-        lr = run.opt_state.get("learning_rate")
-        lr = float(lr) if lr is not None and np.ndim(lr) == 0 else lr
+        lr = logged_rate(run.opt_state.get("learning_rate"), None)
         hist.extend(done, epoch=list(range(run.epoch + 1, run.epoch + ran)), loss=loss.tolist(),
                     iterations=its[:done].tolist(), time=[elapsed / ran] * done,
                     learning_rate=[lr] * done)
