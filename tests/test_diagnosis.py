@@ -83,3 +83,10 @@ def test_still_decreasing_run_warns_to_train_longer():
     with pytest.warns(ConvergenceWarning, match="still decreasing.*more epochs"):
         fit(Network([2, 1], "identity", random_state=0), X, T,
             optimizer_params={"learning_rate": 0.001}, epochs=20)
+
+
+def test_a_loss_at_rounding_level_has_converged():
+    from backprop.training.diagnosis import stall_kind
+    assert stall_kind([1e-26, 1e-28, 1e-30, 1e-32, 5e-33], baseline=1.0) is None
+    assert stall_kind([1.0, 0.5, 0.25, 0.1], baseline=1.0) == "decreasing"
+    assert stall_kind([0.9, 0.9, 0.9, 0.9], baseline=1.0) == "high"

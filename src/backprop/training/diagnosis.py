@@ -145,8 +145,9 @@ def diagnose(net, X: np.ndarray, *, kind: str = "diverged", params: np.ndarray |
 
 def stall_kind(losses: "list[float] | np.ndarray", baseline: float | None, rel_tol: float = 1e-3) -> str | None:
     """``"decreasing"`` if the loss fell by more than ``rel_tol`` over the last tenth of the run
-    (at least 2, at most 10 epochs), ``"high"`` if it is flat but above half ``baseline``
-    (the loss of predicting the target mean), else None."""
+    (at least 2, at most 10 epochs) -- and by more than 1e-12 of ``baseline`` (a loss at the
+    level of rounding has converged, whatever its relative changes) -- ``"high"`` if it is
+    flat but above half ``baseline`` (the loss of predicting the target mean), else None."""
     if isinstance(losses, np.ndarray):
         finite = losses[np.isfinite(losses)]
     else:
@@ -155,7 +156,8 @@ def stall_kind(losses: "list[float] | np.ndarray", baseline: float | None, rel_t
         return None
     k = int(min(10, max(2, len(finite) // 10)))
     old, new = finite[-k - 1], finite[-1]
-    if old - new > rel_tol * abs(old):
+    floor = 1e-12 * (baseline if baseline is not None and baseline > 0 else 1.0)
+    if old - new > max(rel_tol * abs(old), floor):
         return "decreasing"
     if baseline is not None and baseline > 0 and new > 0.5 * baseline:
         return "high"
