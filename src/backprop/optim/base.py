@@ -64,9 +64,7 @@ class Optimizer:
                               f"{hint}; valid: {', '.join(self.defaults) or '(none)'}")
         self.hyperparameters = {**self.defaults, **hyperparameters}
         for key, spec in self.ranges.items():
-            value = self.hyperparameters[key]
-            for v in np.ravel(value).tolist() if key in ("etas", "step_sizes") else [value]:
-                check_range(f"{self.name}: {key}", v, *spec)
+            check_range(f"{self.name}: {key}", self.hyperparameters[key], *spec)
         for key, value in self.hyperparameters.items():
             setattr(self, key, value)
         self._check()
