@@ -62,30 +62,31 @@ def output_delta(net, lossf, z: np.ndarray, T: np.ndarray) -> np.ndarray:
     return act.backward(z, lossf.dz(z, T), out=np.empty_like(z))
 
 
-def per_sample_backprop(net, ys: Sequence[np.ndarray], delta: np.ndarray) -> np.ndarray:
-    """Rows of dE_i/dtheta, shape (n, P), given each sample's output delta dE_i/ds."""
-    n = delta.shape[0]
-    rows = np.empty((n, net.n_params), net.dtype)
-    views = layer_views(net.layer_sizes, rows)
+def backward_deltas(net, ys: Sequence[np.ndarray], delta: np.ndarray):
+    """``(l, delta_l)`` per sample for l = L-1, ..., 0, from the output delta dE/ds back:
+    delta_l-1 = g'(u_l-1) * (delta_l W_l), as in ``Network._backward``."""
     for l in range(len(net.layers) - 1, -1, -1):
-        gW, gb = views[l]
-        np.multiply(delta[:, :, None], ys[l][:, None, :], out=gW)
-        gb[...] = delta
+        yield l, delta
         if l > 0:
             delta = net.layers[l - 1].activation.backward(ys[l], delta @ net.layers[l].W,
                                                           out=np.empty_like(ys[l]))
+
+
+def per_sample_backprop(net, ys: Sequence[np.ndarray], delta: np.ndarray) -> np.ndarray:
+    """Rows of dE_i/dtheta, shape (n, P), given each sample's output delta dE_i/ds."""
+    rows = np.empty((delta.shape[0], net.n_params), net.dtype)
+    views = layer_views(net.layer_sizes, rows)
+    for l, d in backward_deltas(net, ys, delta):
+        gW, gb = views[l]
+        np.multiply(d[:, :, None], ys[l][:, None, :], out=gW)
+        gb[...] = d
     return rows
 
 
 def backprop_sum(net, ys: Sequence[np.ndarray], delta: np.ndarray) -> np.ndarray:
-    """sum_i dE_i/dtheta, shape (P,): ordinary backprop from the output delta."""
+    """sum_i dE_i/dtheta, shape (P,): the network's own backward pass from the output delta."""
     out = np.empty(net.n_params, net.dtype)
-    for l, (gW, gb) in reversed(list(enumerate(net.unflatten(out)))):
-        np.matmul(delta.T, ys[l], out=gW)
-        np.sum(delta, axis=0, out=gb)
-        if l > 0:
-            delta = net.layers[l - 1].activation.backward(ys[l], delta @ net.layers[l].W,
-                                                          out=np.empty_like(ys[l]))
+    net._backward(ys, [None, *(np.empty_like(y) for y in ys[1:-1]), delta], out)
     return out
 
 
@@ -198,10 +199,7 @@ def kfac_factors(net, ys, delta: np.ndarray, p: np.ndarray) -> list[tuple[np.nda
     """
     w = p / p.sum()
     factors = []
-    for l in range(len(net.layers) - 1, -1, -1):
+    for l, d in backward_deltas(net, ys, delta):
         a = np.hstack([ys[l], np.ones((ys[l].shape[0], 1), ys[l].dtype)])
-        factors.append(((a * w[:, None]).T @ a, (delta * p[:, None]).T @ delta))
-        if l > 0:
-            delta = net.layers[l - 1].activation.backward(ys[l], delta @ net.layers[l].W,
-                                                          out=np.empty_like(ys[l]))
+        factors.append(((a * w[:, None]).T @ a, (d * p[:, None]).T @ d))
     return factors[::-1]
