@@ -26,8 +26,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .._errors import ConfigError, DataError
-from .. import losses
+from .._errors import ConfigError, DataError, check_range
+from .._netcheck import loss_for
 from . import curvature as cv
 
 __all__ = ["FunctionOracle", "NetworkOracle"]
@@ -148,17 +148,14 @@ class NetworkOracle(_Oracle):
     def __init__(self, net, X: Array, T: Array, loss: str = "squared_error",
                  reduction: str = "mean", sample_weight: Array | None = None,
                  weight_decay: float = 0.0):
-        from .._errors import check_range
-        self._net = net.copy()
-        self.loss_name = losses.get(loss).name
-        self.reduction = reduction
+        self._lossf = loss_for(loss, reduction, net.layers[-1].activation)
+        self.loss_name, self.reduction = self._lossf.name, reduction
         self.weight_decay = float(check_range("weight_decay", weight_decay, 0.0))
-        net.loss(X, T, loss, reduction, sample_weight)   # validates every argument once
+        self._net = net.copy()
         self.X = self._net._check_X(X)
         self.T = self._net._check_T(T, self.X.shape[0])
         scale = self._net._sample_scale(sample_weight, self.X.shape[0], reduction)
         self.p = np.ones(self.X.shape[0], net.dtype) if scale is None else scale
-        self._lossf = losses.get(loss)
         self._sample_weight = sample_weight
         mask = np.zeros(net.n_params, net.dtype)
         for W, _ in self._net.unflatten(mask):
