@@ -136,7 +136,7 @@ class BayesianRegularization(_DampedGaussNewton):
 
     def init(self, params: np.ndarray) -> State:
         return self._state(params, mu=float(self.mu), trials=0, stopped=False,
-                           gamma=float(params.size), alpha=0.0, beta=0.0,
+                           gamma=float(params.size), alpha=0.0, beta=1.0,
                            evidence_skipped=0)
 
     def check_oracle(self, oracle) -> None:
@@ -149,11 +149,10 @@ class BayesianRegularization(_DampedGaussNewton):
         self._begin(grad, state, params, oracle)
         self.check_oracle(oracle)
         r, J = oracle.residuals(params), oracle.jacobian(params)
-        N, P = r.size, params.size
+        N = r.size
         E_D, E_W = 0.5 * float(r @ r), 0.5 * float(params @ params)
-        if state["t"] == 1:
-            state["alpha"], state["beta"] = 0.0, 1.0
         alpha, beta = state["alpha"], state["beta"]
+        F0 = beta * E_D + alpha * E_W
 
         def objective(theta):
             rn = oracle.residuals(theta)
@@ -161,8 +160,7 @@ class BayesianRegularization(_DampedGaussNewton):
 
         JtJ = J.T @ J
         r_new = self._damped_step(state, params, objective, beta * (J.T @ r) + alpha * params,
-                                  beta * JtJ, beta * E_D + alpha * E_W)
-        F0 = beta * E_D + alpha * E_W
+                                  beta * JtJ, F0)
         if r_new is not None:
             w_new = params + state["step"]
             E_D, E_W = 0.5 * float(r_new @ r_new), 0.5 * float(w_new @ w_new)
