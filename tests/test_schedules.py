@@ -104,6 +104,7 @@ def test_schedule_changes_the_actual_steps():
 
 def test_bad_schedule_parameters():
     for spec, kw in [("step", {"step_size": 0}), ("exponential", {"gamma": 1.5}),
-                     ("plateau", {"factor": 1.0}), ("invscaling", {"per": "sample"}), ("step", {"x": 1})]:
+                     ("plateau", {"factor": 1.0}), ("invscaling", {"per": "sample"}), ("step", {"x": 1}),
+                     ({"gamma": 0.5}, {}), (None, {"gamma": 0.5})]:           # parameters without a name
         with pytest.raises(ConfigError):
             schedules.get(spec, **kw)

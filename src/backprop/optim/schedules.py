@@ -200,13 +200,14 @@ def available() -> list[str]:
 
 def get(spec: "str | dict | Schedule | None", **params: Any) -> Schedule | None:
     """A schedule from a name (``"step"``), a dict (``{"name": "step", "gamma": 0.5}``) or an instance."""
-    if spec is None or isinstance(spec, Schedule):
-        if params and spec is not None:
+    if isinstance(spec, Schedule):
+        if params:
             raise ConfigError("pass schedule parameters either to get() or to the schedule, not both")
         return spec
+    if spec is None and not params:
+        return None
     if isinstance(spec, dict):
         spec = dict(spec)
-        name = spec.pop("name", None)
-        return get(name, **spec, **params)
+        spec, params = spec.pop("name", None), {**spec, **params}
     check_choice("schedule", spec, list(_REGISTRY))
     return _REGISTRY[spec](**params)
