@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._errors import ConfigError
 from . import linesearch
 from ._method import OracleMethod
 from .base import State, register
@@ -213,7 +214,6 @@ class LBFGS(OracleMethod):
     def _check(self) -> None:
         _check_wolfe(self)
         if int(self.history_size) != self.history_size:
-            from .._errors import ConfigError
             raise ConfigError(f"lbfgs: history_size must be an integer >= 1, got {self.history_size!r}")
 
     def init(self, params: np.ndarray) -> State:
@@ -273,7 +273,6 @@ class LBFGS(OracleMethod):
 
 
 def _check_wolfe(opt: OracleMethod) -> None:
-    from .._errors import ConfigError
     if not opt.c1 < opt.c2:
         raise ConfigError(f"{opt.name}: the Wolfe constants need 0 < c1 < c2 < 1, "
                           f"got c1={opt.c1!r}, c2={opt.c2!r}")
