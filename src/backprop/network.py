@@ -26,7 +26,7 @@ import numpy as np
 
 from . import activations, initializers
 from ._errors import ConfigError, DataError, check_finite
-from ._netcheck import REDUCTIONS, gradient_buffer, layer_views, loss_for, sample_scale  # noqa: F401
+from ._netcheck import gradient_buffer, layer_views, loss_for, sample_scale
 
 __all__ = ["Network", "Layer"]
 
