@@ -25,12 +25,18 @@ from .first_order import NONNEG, OPEN, UNIT_OPEN, ElementwiseOptimizer
 __all__ = ["Adam", "AdamW", "Adamax", "NAdam"]
 
 
-def _moments(g: np.ndarray, state: State, beta1: float, beta2: float) -> None:
-    """m <- beta1 m + (1 - beta1) g;  v <- beta2 v + (1 - beta2) g^2 (``step`` is scratch)."""
-    s, m, v = state["step"], state["m"], state["v"]
+def _first_moment(g: np.ndarray, state: State, beta1: float) -> None:
+    """m <- beta1 m + (1 - beta1) g (``step`` is scratch)."""
+    s, m = state["step"], state["m"]
     np.subtract(g, m, out=s)                      # m + (1 - beta1)(g - m), as torch's lerp
     s *= 1.0 - beta1
     m += s
+
+
+def _moments(g: np.ndarray, state: State, beta1: float, beta2: float) -> None:
+    """m as in :func:`_first_moment`;  v <- beta2 v + (1 - beta2) g^2 (``step`` is scratch)."""
+    _first_moment(g, state, beta1)
+    s, v = state["step"], state["v"]
     np.multiply(g, g, out=s)
     s *= 1.0 - beta2
     v *= beta2
@@ -144,9 +150,7 @@ class Adamax(ElementwiseOptimizer):
         eta, s, m, u = state["learning_rate"], state["step"], state["m"], state["u"]
         rate = state["effective_learning_rate"]
         g = self._grad(grad, state, params)
-        np.subtract(g, m, out=s)
-        s *= 1.0 - self.beta1
-        m += s
+        _first_moment(g, state, self.beta1)
         np.abs(g, out=s)
         s += self.eps
         u *= self.beta2
