@@ -9,8 +9,9 @@ For the lecture's 2-2-1 network the terms carry the lecture's names::
 Each gradient is shown as the product of its chain, beside the value
 backpropagation computed for the whole network and a central finite
 difference (for every parameter, for none, or for the chosen ones:
-``finite_differences=``; each costs two evaluations of E).  Any other network is explained layer by layer: pre-activations
-u, outputs y, deltas dE/du, and every dE/dW, dE/db.
+``finite_differences=``; each costs two evaluations of E).  Any other
+network is explained layer by layer: pre-activations u, outputs y, deltas
+dE/du, and every dE/dW, dE/db.
 """
 
 from __future__ import annotations
@@ -110,11 +111,14 @@ class Explanation:
         lines += ["", "Chain rule: gradient = product of its chain     backprop    finite diff."]
         for g in self.gradients:
             fd = "" if g.finite_difference is None else f"   {g.finite_difference: .8f}"
+            numbers = f"{g.product: .8f}   {g.backprop: .8f}{fd}"
             if len(g.chain) > 1:
-                lines.append(f"  {g.name} = {' * '.join(c.name for c in g.chain)}")
-                lines.append(f"  {'':<{len(g.name)}} = {' * '.join(f'({c.value:.6g})' for c in g.chain)}")
-            lines.append(f"  {'':<{len(g.name)}} = {g.product: .8f}   {g.backprop: .8f}{fd}"
-                         if len(g.chain) > 1 else f"  {g.name} = {g.product: .8f}   {g.backprop: .8f}{fd}")
+                pad = " " * len(g.name)
+                lines += [f"  {g.name} = {' * '.join(c.name for c in g.chain)}",
+                          f"  {pad} = {' * '.join(f'({c.value:.6g})' for c in g.chain)}",
+                          f"  {pad} = {numbers}"]
+            else:
+                lines.append(f"  {g.name} = {numbers}")
         err = self.max_fd_error()
         if err is not None:
             lines += ["", f"max |backprop - finite difference| = {err:.2e}"]
@@ -240,7 +244,8 @@ def _fill_lecture(exp, net, x, t, us, ys, dEdz, grad) -> None:
     dzds = _gprime(output, ys[1])[0]
     gu = _gprime(hidden, y)
     L = {"dE/dz": Term("dE/dz", dEdz[0], losses.get(exp.loss).dz_formula),
-         "dz/ds": Term("dz/ds", dzds, f"g'(s) = {output.deriv_formula}")}
+         "dz/ds": Term("dz/ds", dzds, f"g'(s) = {output.deriv_formula}"),
+         "dE/ds": Term("dE/ds", dEdz[0] * dzds, "dE/dz * dz/ds")}     # the lecture's shared factor
     for j in (1, 2):
         L[f"ds/dv{j}"] = Term(f"ds/dv{j}", y[j - 1], f"y{j}")
     L["ds/dc"] = Term("ds/dc", 1.0, "1")
@@ -268,8 +273,6 @@ def _fill_lecture(exp, net, x, t, us, ys, dEdz, grad) -> None:
     for i, (name, chain) in enumerate(chains.items()):
         exp.gradients.append(Gradient(name, chain, float(np.prod([c.value for c in chain])) + 0.0,
                                       float(grad[i]), None))
-    # dE/ds as the lecture's shared factor
-    exp.local.insert(2, Term("dE/ds", dEdz[0] * dzds, "dE/dz * dz/ds"))
 
 
 def _fill_general(exp, net, x, us, ys, dEdz, grad, lossf) -> None:
