@@ -26,8 +26,8 @@ class Rprop(ElementwiseOptimizer):
     PyTorch's ``Rprop`` variant (Rprop without weight backtracking, as iRprop-)::
 
         c = g * g_prev                            (g_prev = 0 at t = 1)
-        Delta <- clip(Delta * eta_plus,  step_size_min, step_size_max)   where c > 0
-                 clip(Delta * eta_minus, step_size_min, step_size_max)   where c < 0
+        Delta <- Delta * eta_plus   where c > 0,   Delta * eta_minus   where c < 0
+        Delta <- clip(Delta, step_size_min, step_size_max)      (every weight, Delta_0 too)
         g <- 0 where c < 0                        (no move now; no sign test next time)
         step = -sign(g) Delta;  g_prev <- g
 
