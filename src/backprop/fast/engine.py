@@ -48,11 +48,9 @@ def use_fast(trainer: Any, run: Any, per_iteration_hooks: bool) -> bool:
     engine = getattr(trainer, "engine", "auto")
     if engine == "numpy":
         return False
-    from . import available, why_not, worthwhile
+    from . import why_not, worthwhile
     if getattr(run, "K", None) is not None or run.opt is None:
         reason = "K networks at once run on the NumPy path"
-    elif not available():
-        reason = "numba is not installed (pip install 'backprop-mlp[fast]')"
     else:
         reason = why_not(run.net, run.opt, trainer.loss, run.opt_state)
     if reason is None and run.oracle is not None:
