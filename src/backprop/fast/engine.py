@@ -122,6 +122,7 @@ def run_epochs_ahead(trainer: Any, run: Any, data: Any, mask: np.ndarray | None,
     from . import _PREPARED, _run
     from ..training.diagnosis import EXPLODE_FACTOR
     from ..training.epoch import logged_rate
+    from ..training.state import epoch_loss
     t0 = time.perf_counter()
     net, hist, B, first = run.net, run.history, run.batch_size, run.order
     width = first.size
@@ -143,7 +144,7 @@ def run_epochs_ahead(trainer: Any, run: Any, data: Any, mask: np.ndarray | None,
     elapsed = time.perf_counter() - t0
     if done:
         s, share, pen, k = stats[:done, 0], stats[:done, 1], stats[:done, 2], stats[:done, 3]
-        loss = (s / share if trainer.reduction == "mean" else s) + pen / np.maximum(k, 1)
+        loss = epoch_loss(s, share, pen, k, trainer.reduction == "mean")
         lr = logged_rate(run.opt_state.get("learning_rate"), None)
         hist.extend(done, epoch=list(range(run.epoch + 1, run.epoch + ran)), loss=loss.tolist(),
                     iterations=its[:done].tolist(), time=[elapsed / ran] * done,
@@ -158,7 +159,7 @@ def run_epochs_ahead(trainer: Any, run: Any, data: Any, mask: np.ndarray | None,
     run.pos = int(n)
     run.iteration = int(its[-1])
     hist.n_iterations = int(its[done - 1]) if done else hist.n_iterations
-    last = (s / share if trainer.reduction == "mean" else s) + pen / max(k, 1)
+    last = epoch_loss(s, share, pen, k, trainer.reduction == "mean")
     run.bad = n < k or not math.isfinite(last)       # as run_rest_of_epoch
     np.copyto(run.grad, _PREPARED[net].plan.grad)
     return elapsed * done / ran
