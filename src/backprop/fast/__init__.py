@@ -173,10 +173,11 @@ def run_epochs(net: Any, optimizer: optim.Optimizer, state: dict, X: np.ndarray,
     ran, stats = _run(net, optimizer, state, X, T, epochs, loss=loss, reduction=reduction,
                       sample_weight=sample_weight, weight_decay=weight_decay, grad_clip=grad_clip,
                       learning_rates=learning_rates, check=check)
+    from ..training.state import epoch_loss
     out = []
     for e in range(ran):
         s, share, pen, k, n = stats[e].tolist()
-        loss_e = (s / share if reduction == "mean" else s) + pen / max(k, 1)
+        loss_e = float(epoch_loss(s, share, pen, k, reduction == "mean"))
         out.append(EpochResult(loss_e, int(n), n < k or not math.isfinite(loss_e), s, share, pen,
                                int(k)))
     return out

@@ -23,7 +23,7 @@ import numpy as np
 
 from ._jit import HAVE_SCIPY, njit
 from .codes import IDENTITY, RELU, SIGMOID, SOFTMAX, TANH
-from .layers import _softmax, output_delta
+from .layers import _softmax, batch_weight, output_delta, row_scale
 
 _LN2_HI = 6.93147180369123816490e-01     # ln 2 split in two (fdlibm): n * _LN2_HI is exact
 _LN2_LO = 1.90821492927058770002e-10
@@ -168,25 +168,13 @@ def batch_block(params, meta, loss, canonical, tiny, X, T, sw, order, lo, hi, me
         at += nb * n_out
     K = meta[L - 1, 3]
     D = wd[at - nb * K:at].reshape((nb, K))              # output deltas, at the output's offset
-    if sw.shape[0] > 0:
-        total = 0.0
-        for i in range(lo, hi):
-            total += sw[order[i]]
-        share = total
-    else:
-        total = float(nb)
-        share = float(nb)
+    total = batch_weight(sw, order, lo, hi)
     E = 0.0
     out_code = meta[L - 1, 4]
     for i in range(nb):
         row = order[lo + i]
         e = output_delta(loss, canonical, out_code, Y[i], S[i], T, row, tiny, D[i])
-        if sw.shape[0] > 0:
-            scale = sw[row] / total if mean else sw[row]
-        elif mean:
-            scale = 1.0 / nb
-        else:
-            scale = 1.0
+        scale = row_scale(sw, row, total, mean, nb)
         if scale != 1.0:
             e *= scale
             for k in range(K):
@@ -207,4 +195,4 @@ def batch_block(params, meta, loss, canonical, tiny, X, T, sw, order, lo, hi, me
             DP = wd[at - nb * n_in:at].reshape((nb, n_in))
             _product(D, W, DP)
             times_derivative(meta[l - 1, 4], DP, Yp)
-    return E, share
+    return E, total

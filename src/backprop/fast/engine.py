@@ -48,11 +48,9 @@ def use_fast(trainer: Any, run: Any, per_iteration_hooks: bool) -> bool:
     engine = getattr(trainer, "engine", "auto")
     if engine == "numpy":
         return False
-    from . import available, why_not, worthwhile
+    from . import why_not, worthwhile
     if getattr(run, "K", None) is not None or run.opt is None:
         reason = "K networks at once run on the NumPy path"
-    elif not available():
-        reason = "numba is not installed (pip install 'backprop-mlp[fast]')"
     else:
         reason = why_not(run.net, run.opt, trainer.loss, run.opt_state)
     if reason is None and run.oracle is not None:
@@ -124,6 +122,7 @@ def run_epochs_ahead(trainer: Any, run: Any, data: Any, mask: np.ndarray | None,
     from . import _PREPARED, _run
     from ..training.diagnosis import EXPLODE_FACTOR
     from ..training.epoch import logged_rate
+    from ..training.state import epoch_loss
     t0 = time.perf_counter()
     net, hist, B, first = run.net, run.history, run.batch_size, run.order
     width = first.size
@@ -145,7 +144,7 @@ def run_epochs_ahead(trainer: Any, run: Any, data: Any, mask: np.ndarray | None,
     elapsed = time.perf_counter() - t0
     if done:
         s, share, pen, k = stats[:done, 0], stats[:done, 1], stats[:done, 2], stats[:done, 3]
-        loss = (s / share if trainer.reduction == "mean" else s) + pen / np.maximum(k, 1)
+        loss = epoch_loss(s, share, pen, k, trainer.reduction == "mean")
         lr = logged_rate(run.opt_state.get("learning_rate"), None)
         hist.extend(done, epoch=list(range(run.epoch + 1, run.epoch + ran)), loss=loss.tolist(),
                     iterations=its[:done].tolist(), time=[elapsed / ran] * done,
@@ -160,7 +159,7 @@ def run_epochs_ahead(trainer: Any, run: Any, data: Any, mask: np.ndarray | None,
     run.pos = int(n)
     run.iteration = int(its[-1])
     hist.n_iterations = int(its[done - 1]) if done else hist.n_iterations
-    last = (s / share if trainer.reduction == "mean" else s) + pen / max(k, 1)
+    last = epoch_loss(s, share, pen, k, trainer.reduction == "mean")
     run.bad = n < k or not math.isfinite(last)       # as run_rest_of_epoch
     np.copyto(run.grad, _PREPARED[net].plan.grad)
     return elapsed * done / ran

@@ -33,7 +33,7 @@ from . import codes as C
 from . import optimizers as O
 from ._jit import njit
 from .block import batch_block
-from .layers import backward, forward, output_delta
+from .layers import backward, batch_weight, forward, output_delta, row_scale
 
 
 @njit
@@ -53,14 +53,7 @@ def _batch(params, meta, yoff, doff, loss, canonical, tiny, X, T, sw, order, lo,
     out_code = meta[L - 1, 4]
     nb = hi - lo
     grad[:] = 0.0
-    if sw.shape[0] > 0:
-        total = 0.0
-        for i in range(lo, hi):
-            total += sw[order[i]]
-        share = total
-    else:
-        total = float(nb)
-        share = float(nb)
+    total = batch_weight(sw, order, lo, hi)
     E = 0.0
     z = ys[yoff[L]:yoff[L] + K]
     delta = deltas[doff[L]:doff[L] + K]
@@ -68,19 +61,14 @@ def _batch(params, meta, yoff, doff, loss, canonical, tiny, X, T, sw, order, lo,
         row = order[i]
         forward(params, meta, X, row, ys, yoff, s_out)
         e = output_delta(loss, canonical, out_code, z, s_out, T, row, tiny, delta)
-        if sw.shape[0] > 0:
-            scale = sw[row] / total if mean else sw[row]
-        elif mean:
-            scale = 1.0 / nb
-        else:
-            scale = 1.0
+        scale = row_scale(sw, row, total, mean, nb)
         if scale != 1.0:
             e *= scale
             for k in range(K):
                 delta[k] *= scale
         E += e
         backward(params, meta, X, row, ys, yoff, deltas, doff, grad)
-    return E, share
+    return E, total
 
 
 @njit

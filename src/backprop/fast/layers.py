@@ -143,6 +143,25 @@ def output_delta(loss, canonical, out_code, z, s, T, row, tiny, delta):
 
 
 @njit
+def batch_weight(sw, order, lo, hi):
+    """The batch's share of the epoch: its summed sample weights, else its row count."""
+    if sw.shape[0] == 0:
+        return float(hi - lo)
+    total = 0.0
+    for i in range(lo, hi):
+        total += sw[order[i]]
+    return total
+
+
+@njit
+def row_scale(sw, row, total, mean, nb):
+    """Row ``row``'s factor on E and delta: w_row / sum(w) or 1 / n for "mean", w_row or 1 for "sum"."""
+    if sw.shape[0] > 0:
+        return sw[row] / total if mean else sw[row]
+    return 1.0 / nb if mean else 1.0
+
+
+@njit
 def backward(params, meta, X, row, ys, yoff, deltas, doff, grad):
     """Add this sample's dE/dW, dE/db to ``grad`` given dE/ds of the output at ``deltas[doff[L]:]``."""
     L = meta.shape[0]

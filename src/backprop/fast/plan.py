@@ -128,9 +128,8 @@ class NetPlan:
         lam = float(weight_decay)
         mask = self._masks.get(lam)
         if mask is None:
-            mask = np.zeros_like(net.params)
-            for W, _ in net.unflatten(mask):
-                W[...] = lam
+            from ..training.setup import decay_mask
+            mask = decay_mask(net, lam)
             self._masks = {lam: mask}
         return mask
 

@@ -23,7 +23,7 @@ from . import metrics
 from .diagnosis import (EXPLODE_FACTOR, ConvergenceWarning, TrainingDiverged, diagnose,
                         stall_kind, warn)
 from .setup import Data, baseline_loss, one_network
-from .state import Run, rowdot
+from .state import Run, epoch_loss, rowdot
 
 __all__ = ["end_epoch", "finish", "summary"]
 
@@ -66,7 +66,7 @@ def end_epoch(trainer, run: Run, data: Data) -> bool:
     run.epoch += 1
     rec = run.active
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        loss = (s / share if trainer.reduction == "mean" else s) + pen / np.maximum(k, 1)
+        loss = epoch_loss(s, share, pen, k, trainer.reduction == "mean")
         params_ok = np.isfinite(rowdot(net.params, net.params))
         diverged = rec & (run.bad | ~np.isfinite(loss) | ~params_ok | (
             loss > EXPLODE_FACTOR * np.maximum(run.best_train, trainer._scale)))

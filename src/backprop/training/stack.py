@@ -24,6 +24,7 @@ import numpy as np
 from .._errors import ConfigError, DataError, check_finite
 from .._netcheck import gradient_buffer, layer_views, loss_for, sample_scale
 from ..network import Network
+from .setup import decay_mask
 
 __all__ = ["NetworkStack"]
 
@@ -58,10 +59,7 @@ class NetworkStack:
             self.template.reset(seed)
             self.params[k] = self.template.params
         self.layers = self.unflatten(self.params)
-        mask = np.zeros(self.template.n_params, self.template.dtype)
-        for W, _ in self.template.unflatten(mask):
-            W[...] = 1.0
-        self.weight_mask = mask  # 1 on weights, 0 on biases (weight decay acts on weights only)
+        self.weight_mask = decay_mask(self.template, 1.0)  # 1 on weights, 0 on biases
 
     # --- structure ------------------------------------------------------
     @property

@@ -19,7 +19,7 @@ import numpy as np
 from . import checkpoint
 from .history import History
 
-__all__ = ["Run", "to_checkpoint", "from_checkpoint", "jsonable", "rowdot", "rownorm", "clip_rows"]
+__all__ = ["Run", "to_checkpoint", "from_checkpoint", "jsonable", "epoch_loss", "rowdot", "rownorm", "clip_rows"]
 
 
 def jsonable(obj: Any) -> Any:
@@ -144,6 +144,12 @@ class Run:
         if self.K is not None:
             self.stop_reasons = [None] * self.K
         self.frozen = None
+
+
+def epoch_loss(s: Any, share: Any, penalty: Any, batches: Any, mean: bool) -> Any:
+    """An epoch's reported loss from its sums (``Run.acc``): sum(E_b share_b) / sum(share_b)
+    for ``"mean"``, else sum(E_b); plus the mean penalty sum(penalty_b) / batches."""
+    return (s / share if mean else s) + penalty / np.maximum(batches, 1)
 
 
 def rowdot(a: np.ndarray, b: np.ndarray) -> Any:
