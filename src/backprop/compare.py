@@ -126,12 +126,8 @@ def _load(name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _metric(task: dict, Z: np.ndarray) -> float:
-    Tv = task["Tv"]
-    if task["spec"].metric == "r2":
-        z = Z[:, 0]
-        return float(1 - np.sum((z - Tv) ** 2) / np.sum((Tv - Tv.mean()) ** 2))
-    pred = Z.argmax(axis=1) if Z.shape[1] > 1 else (Z[:, 0] >= 0.5)
-    return float(np.mean(pred == Tv))
+    from .sweep import score
+    return score(Z, task["Tv"], task["spec"].metric)
 
 
 def _baseline(task: dict) -> float:
