@@ -14,14 +14,13 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .._errors import ConfigError
+from ..demos.xor import T as XOR_T
+from ..demos.xor import X as XOR_X
 from ..network import Network
 from . import data as D
 
 __all__ = ["learning_curves", "landscape", "trajectories", "bias_correction", "decision_boundary",
            "momentum_gain", "save", "GUTTER_OPTIMIZERS", "XOR_OPTIMIZERS"]
-
-XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
-XOR_T = np.array([0, 1, 1, 0], dtype=float)
 
 # label: (optimizer, hyperparameters); rates for the gutter E = (0.1 w1^2 + 4 w2^2) / 2.
 GUTTER_OPTIMIZERS: dict[str, tuple[str, dict]] = {
