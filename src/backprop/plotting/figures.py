@@ -197,7 +197,7 @@ def bias_correction(betas: Sequence[tuple[float, float]] = ((0.9, 0.999),), n: i
         ax.plot(tr["t"], tr["rate_median"], label="effective rate, median")
         ax.plot(tr["t"], tr["step_median"], label="|step|, median")
         ax.axhline(learning_rate, color="k", ls=":", lw=1, label="eta")
-        ax.set(xlabel="iteration t", yscale="log", title="Adam on XOR (2-2-1)")
+        ax.set(xlabel="iteration t", ylabel="rate, |step|", yscale="log", title="Adam on XOR (2-2-1)")
         ax.legend(fontsize=7)
         out["run"] = tr
     fig.backprop_data = out
