@@ -232,3 +232,7 @@ def test_cli_refuses_bad_output_and_names(tmp_path):
     assert r.returncode == 1 and "must end in .png or .svg" in r.stderr and "Traceback" not in r.stderr
     r = run_cli("plot", "landscape", "--weights", "v1,q7", "--out", tmp_path / "x.png")
     assert r.returncode == 1 and "unknown weight 'q7'" in r.stderr and "Traceback" not in r.stderr
+    for dataset, message in (("breast-cancer", "has 30 inputs; decision boundaries need 2"),
+                             ("nope", "unknown dataset 'nope'; valid choices: xor,")):
+        r = run_cli("plot", "decision-boundary", "--dataset", dataset, "--out", tmp_path / "x.png")
+        assert r.returncode == 1 and message in r.stderr and "Traceback" not in r.stderr

@@ -55,7 +55,8 @@ def _inf_percentiles(a: np.ndarray) -> np.ndarray:
     return np.array([s[min(n - 1, int(np.ceil(p * n)) - 1)] for p in (0.5, 0.25, 0.75)])
 
 
-def stars(value: float, best: float, thresholds: tuple[float, float]) -> int:
+def stars(value: float, thresholds: tuple[float, float]) -> int:
+    """3 stars up to ``thresholds[0]``, 2 up to ``thresholds[1]``, else (or not finite) 1."""
     if not np.isfinite(value):
         return 1
     return 3 if value <= thresholds[0] else 2 if value <= thresholds[1] else 1
@@ -75,8 +76,8 @@ def summarize(result: dict) -> dict[str, dict[str, dict]]:
         for r in rows.values():
             ratio = r["epochs_q"][0] / fastest if np.isfinite(fastest) else math.inf
             gap = (r["val_q"][0] - best) / max(r["baseline"] - best, 1e-12)
-            r.update(speed_ratio=ratio, quality_gap=gap, speed=stars(ratio, 1, SPEED),
-                     quality=stars(gap, 0, QUALITY))
+            r.update(speed_ratio=ratio, quality_gap=gap, speed=stars(ratio, SPEED),
+                     quality=stars(gap, QUALITY))
     overall: dict[str, dict] = {}
     labels = list(dict.fromkeys(lab for rows in by_task.values() for lab in rows))
     for lab in labels:

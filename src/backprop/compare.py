@@ -119,31 +119,15 @@ def prepare_task(name: str, data_seed: int = 0) -> dict[str, Any]:
 
 
 def _load(name: str) -> tuple[np.ndarray, np.ndarray]:
-    if name == "xor":
-        return np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float), np.array([0, 1, 1, 0], float)
-    try:
-        from . import datasets
-        d = datasets.load({"regression": "curve"}.get(name, name),
-                          **({"n_samples": 200, "random_state": 0} if name == "regression" else {}))
-        return np.asarray(d.X, float), np.asarray(d.y)
-    except ImportError:
-        pass
-    if name == "regression":   # fallback until backprop.datasets: a noisy curve
-        rng = np.random.default_rng(0)
-        x = rng.uniform(-1, 1, 200)
-        return x[:, None], np.sin(3 * x) + 0.1 * rng.normal(size=200)
-    import sklearn.datasets as skd
-    raw = skd.load_breast_cancer() if name == "breast-cancer" else skd.load_digits()
-    return np.asarray(raw.data, float), np.asarray(raw.target)
+    from . import datasets
+    d = (datasets.make_curve(n_samples=200, random_state=0) if name == "regression"
+         else datasets.load(name))
+    return np.asarray(d.X, float), np.asarray(d.y)
 
 
 def _metric(task: dict, Z: np.ndarray) -> float:
-    Tv = task["Tv"]
-    if task["spec"].metric == "r2":
-        z = Z[:, 0]
-        return float(1 - np.sum((z - Tv) ** 2) / np.sum((Tv - Tv.mean()) ** 2))
-    pred = Z.argmax(axis=1) if Z.shape[1] > 1 else (Z[:, 0] >= 0.5)
-    return float(np.mean(pred == Tv))
+    from .sweep import score
+    return score(Z, task["Tv"], task["spec"].metric)
 
 
 def _baseline(task: dict) -> float:

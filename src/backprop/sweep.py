@@ -18,7 +18,7 @@ import numpy as np
 from ._errors import ConfigError, DataError
 from .network import Network
 
-__all__ = ["run_jobs", "parse_grid", "grid_search", "GRID_KEYS"]
+__all__ = ["run_jobs", "parse_grid", "grid_search", "score", "GRID_KEYS"]
 
 
 def run_jobs(function: Callable[..., Any], jobs: Sequence[tuple], scheduler: Any = None,
@@ -118,12 +118,17 @@ def _one(X: np.ndarray, T: np.ndarray, split: tuple, classification: bool, n_cla
             return {**setting, "val_loss": math.inf, "metric": math.nan}
         Z = net.forward(X[va])
         val = net.loss(X[va], T[va], loss, "mean")
-    if classification:
-        pred = Z.argmax(axis=1) if k > 1 else (Z[:, 0] >= 0.5)
-        metric = float(np.mean(pred == T[va]))
-    else:
-        metric = float(1 - np.sum((Z[:, 0] - T[va]) ** 2) / np.sum((T[va] - T[va].mean()) ** 2))
-    return {**setting, "val_loss": float(val), "metric": metric}
+    return {**setting, "val_loss": float(val),
+            "metric": score(Z, T[va], "accuracy" if classification else "r2")}
+
+
+def score(Z: np.ndarray, t: np.ndarray, metric: str) -> float:
+    """The trainer's ``metric`` (:mod:`backprop.training.metrics`: ``"accuracy"``, ``"r2"``, ...)
+    of outputs ``Z`` (n, k) against 1-D targets ``t``: class indices when k > 1, else values."""
+    from .training import metrics
+    t = np.asarray(t)
+    T = np.eye(Z.shape[1])[t] if Z.shape[1] > 1 else t.reshape(-1, 1)
+    return metrics.get(metric)(Z, T)
 
 
 def grid_search(X: np.ndarray, y: np.ndarray, grid: dict[str, list], classification: bool,

@@ -6,8 +6,6 @@ import argparse
 import json
 from pathlib import Path
 
-import numpy as np
-
 from .._errors import ConfigError, DataError
 from ..cli import parse_list
 
@@ -59,7 +57,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--no-run", action="store_true", help="only the factors, no XOR run")
     p = kind("decision-boundary")
     p.add_argument("--dataset", default="xor", help="xor, circles, spirals, ... (2-D inputs)")
-    p.add_argument("--hidden", type=int, default=None, help="hidden units (default 2 xor, 16 else)")
+    p.add_argument("--hidden", type=int, default=None, help="hidden units (default 2 xor, 32 else)")
     p.add_argument("--epochs", type=int, default=None, help="training epochs")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-hidden-lines", action="store_true")

@@ -54,6 +54,9 @@ def read_table(path: Path, target: str) -> tuple[np.ndarray, np.ndarray, list[st
 
 def run(args: argparse.Namespace) -> int:
     from ..sweep import grid_search, parse_grid
+    out = Path(args.out) if args.out else None
+    if out is not None and out.suffix not in (".json", ".csv"):   # before the sweep, not after
+        raise ConfigError(f"--out must end in .json or .csv, got {out.name!r}")
     X, raw, _ = read_table(Path(args.data), args.target)
     try:
         y_num = raw.astype(float)
@@ -82,16 +85,13 @@ def run(args: argparse.Namespace) -> int:
         r = results[i]
         print("| " + " | ".join([*(str(r[k]) for k in keys), f"{r['val_loss']:.5g}",
                                  f"{r['metric']:.4f}"]) + " |")
-    if args.out:
-        out = Path(args.out)
+    if out is not None:
         if out.suffix == ".json":
             out.write_text(json.dumps(results, indent=1))
-        elif out.suffix == ".csv":
+        else:
             with open(out, "w", newline="") as f:
                 w = csv.DictWriter(f, fieldnames=[*keys, "val_loss", "metric"])
                 w.writeheader()
-                w.writerows({**r, "metric": r["metric"]} for r in results)
-        else:
-            raise ConfigError(f"--out must end in .json or .csv, got {out.name!r}")
+                w.writerows(results)
         print(f"wrote {out}")
     return 0

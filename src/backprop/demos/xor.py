@@ -18,8 +18,9 @@ import warnings
 
 import numpy as np
 
-X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
-T = np.array([0, 1, 1, 0], dtype=np.float64)
+from ..datasets import load_xor
+
+X, T = load_xor().X, load_xor().y.astype(np.float64)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -14,14 +14,13 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .._errors import ConfigError
+from ..demos.xor import T as XOR_T
+from ..demos.xor import X as XOR_X
 from ..network import Network
 from . import data as D
 
 __all__ = ["learning_curves", "landscape", "trajectories", "bias_correction", "decision_boundary",
            "momentum_gain", "save", "GUTTER_OPTIMIZERS", "XOR_OPTIMIZERS"]
-
-XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
-XOR_T = np.array([0, 1, 1, 0], dtype=float)
 
 # label: (optimizer, hyperparameters); rates for the gutter E = (0.1 w1^2 + 4 w2^2) / 2.
 GUTTER_OPTIMIZERS: dict[str, tuple[str, dict]] = {
@@ -198,7 +197,7 @@ def bias_correction(betas: Sequence[tuple[float, float]] = ((0.9, 0.999),), n: i
         ax.plot(tr["t"], tr["rate_median"], label="effective rate, median")
         ax.plot(tr["t"], tr["step_median"], label="|step|, median")
         ax.axhline(learning_rate, color="k", ls=":", lw=1, label="eta")
-        ax.set(xlabel="iteration t", yscale="log", title="Adam on XOR (2-2-1)")
+        ax.set(xlabel="iteration t", ylabel="rate, |step|", yscale="log", title="Adam on XOR (2-2-1)")
         ax.legend(fontsize=7)
         out["run"] = tr
     fig.backprop_data = out

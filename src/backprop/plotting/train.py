@@ -2,47 +2,26 @@
 
 from __future__ import annotations
 
+import inspect
 import warnings
 
 import numpy as np
 
-from .._errors import ConfigError
+from .._errors import ConfigError, check_choice
 from ..network import Network
 from ..training import ConvergenceWarning
 
-XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
-XOR_T = np.array([0, 1, 1, 0], dtype=float)
-
 
 def load_2d(name: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Inputs (n, 2) and 0/1 or class-index targets of a 2-D problem."""
-    if name == "xor":
-        return XOR_X.copy(), XOR_T.copy()
-    try:
-        from .. import datasets
-    except ImportError:  # pragma: no cover - datasets land separately
-        raise ConfigError(f"unknown dataset {name!r}; valid choices: xor") from None
-    X, y = _dataset(datasets, name, seed)
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ConfigError(f"dataset {name!r} has {X.shape[1] if X.ndim == 2 else '?'} inputs; "
-                          "decision boundaries need 2")
-    return X, np.asarray(y).reshape(len(X), -1).squeeze(axis=1) if np.ndim(y) == 2 and \
-        np.shape(y)[1] == 1 else np.asarray(y)
-
-
-def _dataset(datasets, name: str, seed: int):
-    loader = getattr(datasets, "load", None)
-    if loader is not None:
-        d = loader(name, random_state=seed)
-    else:  # pragma: no cover
-        loader = getattr(datasets, f"load_{name}", None) or getattr(datasets, f"make_{name}", None)
-        if loader is None:
-            raise ConfigError(f"unknown dataset {name!r}")
-        d = loader(random_state=seed)
-    if isinstance(d, tuple):
-        return d[0], d[1]
-    return (d["X"], d["y"]) if isinstance(d, dict) else (d.X, getattr(d, "y", getattr(d, "T", None)))
+    """Inputs (n, 2) and 0/1 or class-index targets of a 2-D problem from :mod:`backprop.datasets`."""
+    from .. import datasets
+    check_choice("dataset", name, datasets.DATASETS)
+    loader = datasets.DATASETS[name]                   # fixed sets (digits, ...) take no seed
+    seeded = "random_state" in inspect.signature(loader).parameters
+    d = loader(random_state=seed) if seeded else loader()
+    if d.X.shape[1] != 2:
+        raise ConfigError(f"dataset {name!r} has {d.X.shape[1]} inputs; decision boundaries need 2")
+    return np.asarray(d.X, dtype=float), np.asarray(d.y)
 
 
 def train_2d(name: str = "xor", hidden: int | None = None, epochs: int | None = None,
