@@ -55,6 +55,18 @@ def test_help_of_every_subcommand():
         assert r.returncode == 0 and f"usage: backprop {cmd}" in r.stdout
 
 
+@pytest.mark.parametrize("args,where", [
+    ((), "backprop: "), (("nope",), "backprop: "),
+    (("train", "x.csv", "--target", "y", "--bogus"), "backprop train: "),
+    (("describe", "x.csv", "--header", "maybe"), "backprop describe: "),
+    (("export", "m.bp", "--format", "zip"), "backprop export: "),
+    (("demo", "nope"), "backprop demo: "),
+])
+def test_usage_errors_of_every_command_are_one_line(args, where):
+    line = _one_line_error(run_cli(*args), (2,))
+    assert line.startswith(where) and "--help" in line
+
+
 @pytest.fixture(scope="module")
 def trained(files):
     d = files["dir"]

@@ -18,15 +18,6 @@ from ..csvio import CSVTable, read_csv
 MAX_CLASSES = 20
 
 
-def one_line_usage_errors(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
-    """Usage errors as one line (exit 2) instead of argparse's usage block."""
-    def error(message: str):
-        print(f"backprop {command}: error: {message} (see backprop {command} --help)", file=sys.stderr)
-        raise SystemExit(2)
-    parser.error = error  # type: ignore[method-assign]
-    return parser
-
-
 def positive(kind: type) -> Any:
     """argparse type: a number > 0 (bad values are usage errors, exit 2)."""
     def parse(text: str) -> Any:

@@ -24,7 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="the column holding the true values (default: the training target)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=run)
-    return tab.one_line_usage_errors(p, 'evaluate')
+    return p
 
 
 def _key(v) -> str:

@@ -25,7 +25,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--proba", action="store_true",
                    help="also write one probability column per class (classification)")
     p.set_defaults(func=run)
-    return tab.one_line_usage_errors(p, 'predict')
+    return p
 
 
 def run(args: argparse.Namespace) -> int:
