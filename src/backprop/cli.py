@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import NoReturn, Sequence
 
@@ -70,6 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError as exc:  # an optional extra is not installed
         hint = "" if "pip install" in str(exc) else " (pip install 'backprop-mlp[all]' installs every extra)"
         print(f"backprop {args.command}: error: {exc}{hint}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # stdout closed early (``backprop predict ... | head``): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except KeyboardInterrupt:
         print(f"backprop {args.command}: interrupted", file=sys.stderr)
