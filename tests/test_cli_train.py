@@ -90,6 +90,8 @@ def test_classification_end_to_end(files, trained):
     assert r.returncode == 0, r.stderr
     rep = json.loads(r.stdout)
     r = run_cli("predict", d / "c.bp", files["cls"], "--proba")      # to stdout; label column ignored
+    r_file = run_cli("predict", d / "c.bp", files["cls"], "--proba", "--out", d / "p_all.csv")
+    assert r_file.returncode == 0 and r.stdout == (d / "p_all.csv").read_text()  # the same writer
     lines = r.stdout.splitlines()[1:]
     pred = [line.split(",")[0] for line in lines]
     score = np.array([float(line.split(",")[2]) for line in lines])

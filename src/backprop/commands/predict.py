@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 
-import numpy as np
-
-from ..csvio import write_csv
+from .._csv_write import write_csv, write_rows
 from ..io import load_model
 from . import _tabular as tab
 
@@ -52,11 +49,5 @@ def run(args: argparse.Namespace) -> int:
         write_csv(args.out, cols)
         print(f"wrote {len(pred)} predictions to {args.out}")
     else:
-        buf = io.StringIO()
-        import csv
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(list(cols))
-        for row in zip(*cols.values()):
-            w.writerow([repr(float(v)) if isinstance(v, (float, np.floating)) else v for v in row])
-        sys.stdout.write(buf.getvalue())
+        write_rows(sys.stdout, cols)
     return 0
