@@ -32,7 +32,6 @@ def run(args: argparse.Namespace) -> int:
               "regression", file=sys.stderr)
         return 2
     table = tab.read_for_model(args.data, model)
-    tab.check_missing(table, any(type(s).__name__ == "MeanImputer" for s in model.preprocessing))
     name = str(model.metadata.get("target") or "prediction")
     pred = model.predict(table.X)
     cols: dict = {}
