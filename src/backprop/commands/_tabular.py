@@ -73,7 +73,9 @@ def class_labels(y: np.ndarray) -> np.ndarray:
     return y
 
 
-def check_missing(table: CSVTable, impute: bool) -> None:
+def check_missing(table: CSVTable, impute: bool,
+                  advice: str = "no imputation was asked for; use --impute mean or clean the data"
+                  ) -> None:
     """One-line error naming the first column with missing values, when nothing imputes them."""
     if impute:
         return
@@ -81,7 +83,7 @@ def check_missing(table: CSVTable, impute: bool) -> None:
     if bad.any():
         j = int(np.argmax(bad > 0))
         raise DataError(f"{table.path}: column {table.feature_names[j]!r} has {int(bad[j])} missing "
-                        "value(s) and no imputation was asked for; use --impute mean or clean the data")
+                        f"value(s) and {advice}")
 
 
 def csv_spec(table: CSVTable) -> dict:
@@ -141,6 +143,7 @@ def read_for_model(path: str, model: Any, target: str | None = None) -> CSVTable
         raise DataError(f"{where}: features {table.feature_names} do not match the model's {want}")
     order = [table.feature_names.index(f) for f in want]
     table.X, table.feature_names = table.X[:, order], want
-    check_missing(table, any(type(s).__name__ == "MeanImputer" for s in model.preprocessing))
+    check_missing(table, any(type(s).__name__ == "MeanImputer" for s in model.preprocessing),
+                  "the model does not impute them; clean the data or retrain with --impute mean")
     return table
 
