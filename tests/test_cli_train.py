@@ -55,6 +55,18 @@ def test_help_of_every_subcommand():
         assert r.returncode == 0 and f"usage: backprop {cmd}" in r.stdout
 
 
+@pytest.mark.parametrize("args,where", [
+    ((), "backprop: "), (("nope",), "backprop: "),
+    (("train", "x.csv", "--target", "y", "--bogus"), "backprop train: "),
+    (("describe", "x.csv", "--header", "maybe"), "backprop describe: "),
+    (("export", "m.bp", "--format", "zip"), "backprop export: "),
+    (("demo", "nope"), "backprop demo: "),
+])
+def test_usage_errors_of_every_command_are_one_line(args, where):
+    line = _one_line_error(run_cli(*args), (2,))
+    assert line.startswith(where) and "--help" in line
+
+
 @pytest.fixture(scope="module")
 def trained(files):
     d = files["dir"]
@@ -78,6 +90,8 @@ def test_classification_end_to_end(files, trained):
     assert r.returncode == 0, r.stderr
     rep = json.loads(r.stdout)
     r = run_cli("predict", d / "c.bp", files["cls"], "--proba")      # to stdout; label column ignored
+    r_file = run_cli("predict", d / "c.bp", files["cls"], "--proba", "--out", d / "p_all.csv")
+    assert r_file.returncode == 0 and r.stdout == (d / "p_all.csv").read_text()  # the same writer
     lines = r.stdout.splitlines()[1:]
     pred = [line.split(",")[0] for line in lines]
     score = np.array([float(line.split(",")[2]) for line in lines])
@@ -107,11 +121,12 @@ def test_regression_end_to_end(files):
     assert "--proba needs a classification model" in _one_line_error(r, (2,))
 
 
-def test_bad_inputs_are_one_line_errors_and_leave_no_files(files, tmp_path):
+def test_bad_inputs_are_one_line_errors_and_leave_no_files(files, trained, tmp_path):
     cls = files["cls"]
     _write(tmp_path / "empty.csv", None, [])
     _write(tmp_path / "text.csv", ["a", "b", "y"], [(1, 2, 0), (3, "oops", 1), (4, 5, 0)])
     _write(tmp_path / "nan.csv", ["a", "b", "y"], [(1, 2, 0), (3, "NA", 1), (4, 5, 0), (1, 1, 1)])
+    _write(tmp_path / "nan_new.csv", ["a", "b", "c", "colour"], [(1, "NA", 2, "red")])
     (tmp_path / "corrupt.bp").write_bytes(b"PK\x03\x04" + os.urandom(200))
     (tmp_path / "pickle.bp").write_bytes(pickle.dumps({"a": 1}))
     before = set(os.listdir(tmp_path))
@@ -126,6 +141,7 @@ def test_bad_inputs_are_one_line_errors_and_leave_no_files(files, tmp_path):
         (("predict", tmp_path / "corrupt.bp", cls), "corrupt"),
         (("predict", tmp_path / "pickle.bp", cls), "pickle"),
         (("evaluate", tmp_path / "missing.bp", cls), "No such file"),
+        (("predict", files["dir"] / "c.bp", tmp_path / "nan_new.csv"), "the model does not impute them"),
     ]
     for args, message in cases:
         assert message in _one_line_error(run_cli(*args))

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from ._errors import BackpropError
 
@@ -31,21 +32,37 @@ COMMANDS = [
 ]
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr (exit 2) instead of argparse's usage block.
+
+    Subparsers are built with the class of their parent, so every command (and
+    ``demo NAME``) inherits this.
+    """
+
+    commands: dict[str, argparse.ArgumentParser] = {}
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="backprop",
         description="Train multi-layer networks by backpropagation and look inside them.")
     parser.add_argument("--version", action="version", version=f"backprop {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         importlib.import_module(f"backprop.commands.{name}").add_parser(sub)
+    parser.commands = sub.choices
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # reported by the command's parser, so that the error names the command
+        parser.commands.get(args.command, parser).error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return int(args.func(args) or 0)
     except BackpropError as exc:
@@ -54,6 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError as exc:  # an optional extra is not installed
         hint = "" if "pip install" in str(exc) else " (pip install 'backprop-mlp[all]' installs every extra)"
         print(f"backprop {args.command}: error: {exc}{hint}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # stdout closed early (``backprop predict ... | head``): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except KeyboardInterrupt:
         print(f"backprop {args.command}: interrupted", file=sys.stderr)

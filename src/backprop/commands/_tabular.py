@@ -6,25 +6,15 @@ import argparse
 import sys
 import warnings
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
 
-from .._csv_detect import read_text, split_rows
+from .._csv_detect import is_number, read_text, split_rows
 from .._errors import DataError
-from ..csvio import CSVTable, read_csv
+from ..csvio import MISSING, CSVTable, read_csv
 
 MAX_CLASSES = 20
-
-
-def one_line_usage_errors(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
-    """Usage errors as one line (exit 2) instead of argparse's usage block."""
-    def error(message: str):
-        print(f"backprop {command}: error: {message} (see backprop {command} --help)", file=sys.stderr)
-        raise SystemExit(2)
-    parser.error = error  # type: ignore[method-assign]
-    return parser
 
 
 def positive(kind: type) -> Any:
@@ -83,7 +73,9 @@ def class_labels(y: np.ndarray) -> np.ndarray:
     return y
 
 
-def check_missing(table: CSVTable, impute: bool) -> None:
+def check_missing(table: CSVTable, impute: bool,
+                  advice: str = "no imputation was asked for; use --impute mean or clean the data"
+                  ) -> None:
     """One-line error naming the first column with missing values, when nothing imputes them."""
     if impute:
         return
@@ -91,7 +83,7 @@ def check_missing(table: CSVTable, impute: bool) -> None:
     if bad.any():
         j = int(np.argmax(bad > 0))
         raise DataError(f"{table.path}: column {table.feature_names[j]!r} has {int(bad[j])} missing "
-                        "value(s) and no imputation was asked for; use --impute mean or clean the data")
+                        f"value(s) and {advice}")
 
 
 def csv_spec(table: CSVTable) -> dict:
@@ -104,11 +96,11 @@ def csv_spec(table: CSVTable) -> dict:
 def read_for_model(path: str, model: Any, target: str | None = None) -> CSVTable:
     """Read ``path`` as inputs of ``model``: columns matched by name when the file has a header
     (any order; the target column may be present), by position otherwise.  The returned
-    table's ``X`` has the model's feature order."""
+    table's ``X`` has the model's feature order; missing values are an error unless the
+    model imputes them."""
     spec = model.metadata.get("csv") or {}
     where = str(path)
-    if not Path(path).exists():
-        raise DataError(f"file not found: {where!r}")
+    missing = frozenset(str(m).strip().lower() for m in spec.get("missing", MISSING))
     rows, delim = split_rows(read_text(path), spec.get("delimiter", "auto"), where)
     columns = list(spec.get("columns") or [])
     cats = spec.get("categories") or {}
@@ -118,7 +110,7 @@ def read_for_model(path: str, model: Any, target: str | None = None) -> CSVTable
     header = spec.get("header", "auto")
     if header == "auto":
         header = bool(model.feature_names) and all(
-            not _is_number(c) for c in rows[0][1]) and len(rows) > 1
+            not is_number(c, missing) for c in rows[0][1]) and len(rows) > 1
     if header:
         names = [c or f"x{j + 1}" for j, c in enumerate(rows[0][1])]
         known = raw if raw is not None else list(model.feature_names or [])
@@ -151,12 +143,7 @@ def read_for_model(path: str, model: Any, target: str | None = None) -> CSVTable
         raise DataError(f"{where}: features {table.feature_names} do not match the model's {want}")
     order = [table.feature_names.index(f) for f in want]
     table.X, table.feature_names = table.X[:, order], want
+    check_missing(table, any(type(s).__name__ == "MeanImputer" for s in model.preprocessing),
+                  "the model does not impute them; clean the data or retrain with --impute mean")
     return table
 
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-        return True
-    except ValueError:
-        return cell.strip().lower() in ("", "na", "nan", "?")

@@ -7,13 +7,13 @@ import json
 import math
 import os
 import sys
-import warnings
 
 import numpy as np
 
 from .. import datasets
 from .._errors import DataError
 from ..datasets.summary import pima_attribute_table, summarize
+from ._tabular import warnings_as_lines
 
 COLUMNS = ("count", "mean", "std", "min", "max", "missing", "zeros")
 
@@ -62,11 +62,8 @@ def run(args: argparse.Namespace) -> int:
     if args.pima_path is not None and args.data.lower() != "pima":
         print("backprop describe: error: --data is only for 'backprop describe pima'", file=sys.stderr)
         return 2
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with warnings_as_lines("describe"):
         report = _pima(args) if args.data.lower() == "pima" else _general(args)
-    for w in caught:
-        print(f"backprop describe: warning: {w.message}", file=sys.stderr)
     print(json.dumps(_clean(report), indent=2) if args.json else _format(report))
     return 0
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 
-import numpy as np
-
-from ..csvio import write_csv
+from .._csv_write import write_csv, write_rows
 from ..io import load_model
 from . import _tabular as tab
 
@@ -25,7 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--proba", action="store_true",
                    help="also write one probability column per class (classification)")
     p.set_defaults(func=run)
-    return tab.one_line_usage_errors(p, 'predict')
+    return p
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,7 +32,6 @@ def run(args: argparse.Namespace) -> int:
               "regression", file=sys.stderr)
         return 2
     table = tab.read_for_model(args.data, model)
-    tab.check_missing(table, any(type(s).__name__ == "MeanImputer" for s in model.preprocessing))
     name = str(model.metadata.get("target") or "prediction")
     pred = model.predict(table.X)
     cols: dict = {}
@@ -52,11 +48,5 @@ def run(args: argparse.Namespace) -> int:
         write_csv(args.out, cols)
         print(f"wrote {len(pred)} predictions to {args.out}")
     else:
-        buf = io.StringIO()
-        import csv
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(list(cols))
-        for row in zip(*cols.values()):
-            w.writerow([repr(float(v)) if isinstance(v, (float, np.floating)) else v for v in row])
-        sys.stdout.write(buf.getvalue())
+        write_rows(sys.stdout, cols)
     return 0

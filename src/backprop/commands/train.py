@@ -66,7 +66,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--out", "-o", default=None, help="model file (default: DATA with .bp)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
-    return tab.one_line_usage_errors(p, 'train')
+    return p
 
 
 def _usage(msg: str) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .._atomic import atomic_write
 from .._errors import check_choice
 from ..model import Model
 from .c import to_c
@@ -29,13 +30,14 @@ FORMATS = {"onnx": ".onnx", "python": ".py", "c": ".c"}
 
 def export_model(model: Model, path: str | os.PathLike, format: str = "onnx",
                  include_preprocessing: bool = True) -> Path:
-    """Write ``model`` in ``format`` ("onnx", "python" or "c") to ``path``; returns the path."""
+    """Write ``model`` in ``format`` ("onnx", "python" or "c") to ``path`` atomically; returns the path."""
     check_choice("export format", format, FORMATS)
     path = Path(path)
     if format == "onnx":
         data = to_onnx(model, include_preprocessing).SerializeToString()
-        path.write_bytes(data)
     else:
         fn = to_python if format == "python" else to_c
-        path.write_text(fn(model, include_preprocessing))
+        data = fn(model, include_preprocessing).encode("utf-8")
+    with atomic_write(path) as f:
+        f.write(data)
     return path
