@@ -85,3 +85,14 @@ def test_sweep_cli_on_csv(tmp_path):
     assert vals == sorted(vals)                                  # best first
     r = run_cli("sweep", path, "--target", "nope", "--grid", "hidden=4")
     assert r.returncode == 1 and "no column 'nope'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_json_output_is_valid_json_even_when_a_setting_diverges(tmp_path):
+    """JSON has no Infinity or NaN: a diverged setting's val_loss is written as null."""
+    import json as _json
+
+    from backprop._jsonsafe import json_safe
+    data = {"val_loss": float("inf"), "metric": np.float64("nan"), "grid": (0.1, np.float32(2.0)),
+            "arr": np.array([1.0, np.inf])}
+    text = _json.dumps(json_safe(data), allow_nan=False)
+    assert _json.loads(text) == {"val_loss": None, "metric": None, "grid": [0.1, 2.0], "arr": [1.0, None]}

@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from ._jsonsafe import json_safe
+
 from .compare import TEXTBOOK
 
 SPEED = (2.0, 5.0)
@@ -161,9 +163,8 @@ def write_outputs(result: dict, summary: dict, table: str, out: Path, plots: boo
     written = [out / "table.md", out / "results.json", out / "results.csv"]
     written[0].write_text(table)
     raw = {"settings": result["settings"], "learning_rates": result["learning_rates"],
-           "runs": [{k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in r.items()}
-                    for r in result["runs"]]}
-    written[1].write_text(json.dumps(_finite(raw), indent=1))
+           "runs": result["runs"]}
+    written[1].write_text(json.dumps(json_safe(raw), indent=1))
     with open(written[2], "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["task", "optimizer", "learning_rate", "seed", "epochs_to_target",
@@ -185,14 +186,3 @@ def write_outputs(result: dict, summary: dict, table: str, out: Path, plots: boo
     return written
 
 
-def _finite(obj: Any) -> Any:
-    """JSON has no inf/nan: write them as null."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {str(k): _finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_finite(v) for v in obj]
-    if isinstance(obj, set):
-        return sorted(obj)
-    return obj

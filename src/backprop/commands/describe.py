@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import datasets
 from .._errors import DataError
+from .._jsonsafe import json_safe
 from ..datasets.summary import pima_attribute_table, summarize
 from ._tabular import warnings_as_lines
 
@@ -43,15 +44,6 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return p
 
 
-def _clean(obj):
-    """JSON-safe: NaN -> null."""
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_clean(v) for v in obj]
-    return obj
 
 
 def _num(v) -> str:
@@ -64,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     with warnings_as_lines("describe"):
         report = _pima(args) if args.data.lower() == "pima" else _general(args)
-    print(json.dumps(_clean(report), indent=2) if args.json else _format(report))
+    print(json.dumps(json_safe(report), indent=2) if args.json else _format(report))
     return 0
 
 

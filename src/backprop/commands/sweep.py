@@ -9,7 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .._atomic import atomic_write
 from .._errors import ConfigError, DataError
+from .._jsonsafe import json_safe
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -86,10 +88,11 @@ def run(args: argparse.Namespace) -> int:
         print("| " + " | ".join([*(str(r[k]) for k in keys), f"{r['val_loss']:.5g}",
                                  f"{r['metric']:.4f}"]) + " |")
     if out is not None:
-        if out.suffix == ".json":
-            out.write_text(json.dumps(results, indent=1))
+        if out.suffix == ".json":  # diverged settings have val_loss inf: written as null
+            with atomic_write(out, text=True) as f:
+                f.write(json.dumps(json_safe(results), indent=1))
         else:
-            with open(out, "w", newline="") as f:
+            with atomic_write(out, text=True, newline="") as f:
                 w = csv.DictWriter(f, fieldnames=[*keys, "val_loss", "metric"])
                 w.writeheader()
                 w.writerows(results)
