@@ -152,6 +152,14 @@ def test_a_page_cannot_ask_for_more_than_the_limits_allow():
         pgconfig.validate(cfg)
 
 
+def test_to_json_nulls_non_finite_numbers_but_leaves_strings_alone():
+    from backprop.playground.session import to_json
+    obj = {"csv": 'x,y\n1,NaN,2\n3,-Infinity]\n"q\\"', "name": "a:Infinity}",
+           "v": [math.nan, 1.0, -math.inf, math.inf], "k": {"a": math.nan}}
+    back = json.loads(to_json(obj))            # the browser's JSON.parse knows no NaN / Infinity
+    assert back == {**obj, "v": [None, 1.0, None, None], "k": {"a": None}}
+
+
 def test_bad_messages_get_clear_errors(server):
     async def scenario():
         async with Client(server.url) as c:

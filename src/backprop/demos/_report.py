@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 import numpy as np
 
 from .._errors import ConfigError
+from ..evaluation import confusion_matrix
 
 if TYPE_CHECKING:
     from ._models import MLP
@@ -54,12 +55,6 @@ def held_out_split(y: np.ndarray, test_fraction: float, seed: int) -> tuple[np.n
     from sklearn.model_selection import train_test_split
     return tuple(train_test_split(np.arange(len(y)), test_size=test_fraction, stratify=y,
                                   random_state=seed))
-
-
-def confusion_matrix(y: np.ndarray, pred: np.ndarray, n_classes: int) -> np.ndarray:
-    """C[i, j] = number of rows of true class i predicted as class j."""
-    return np.bincount(np.asarray(y) * n_classes + np.asarray(pred),
-                       minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
 
 @dataclass

@@ -104,8 +104,7 @@ def save_pictures(session, results: dict, out: Path, length: float) -> list[Path
         ax.set_xticks([]), ax.set_yticks([])
     paths.append(_save(fig, out / "retina.png", plt))
 
-    W1, _ = net.unflatten(net.params)[0]
-    W2, _ = net.unflatten(net.params)[1]
+    (W1, _), (W2, _) = net.unflatten(net.params)
     n_hidden = W1.shape[0]
     cols = min(n_hidden, 6)
     rows = int(np.ceil(n_hidden / cols))

@@ -9,10 +9,10 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from .._errors import ConfigError
+from .config import _number
 
 __all__ = ["check_command"]
 
@@ -33,43 +33,31 @@ def check_command(session: Any, cmd: dict[str, Any]) -> dict[str, Any]:
         if "learning_rate" in cmd:
             if "learning_rate" not in session.opt.hyperparameters:
                 raise ConfigError(f"optimizer {session.opt.name} has no learning rate")
-            out["learning_rate"] = _num("learning_rate", cmd["learning_rate"], 0.0,
+            out["learning_rate"] = _number("learning_rate", cmd["learning_rate"], 0.0,
                                         session.limits.max_learning_rate, low_open=True)
         if "speed" in cmd:
-            out["speed"] = _num("speed", cmd["speed"], 0.1, session.limits.max_speed)
+            out["speed"] = _number("speed", cmd["speed"], 0.1, session.limits.max_speed)
         return out
     if kind == "watch":
         what = cmd.get("kind")
-        sample = int(_num("sample", cmd.get("sample", 0), 0, n_train - 1, integer=True))
+        sample = _number("sample", cmd.get("sample", 0), 0, n_train - 1, integer=True)
         if what is None:
             return {"type": "watch", "watch": None}
         if what == "weight":
             return {"type": "watch", "watch": {"kind": "weight", "sample": sample,
-                                               "index": int(_num("index", cmd.get("index"), 0, P - 1, integer=True))}}
+                                               "index": _number("index", cmd.get("index"), 0, P - 1, integer=True)}}
         if what == "unit":
-            layer = int(_num("layer", cmd.get("layer"), 1, len(session.net.layers), integer=True))
-            unit = int(_num("unit", cmd.get("unit"), 0, session.net.layer_sizes[layer] - 1, integer=True))
+            layer = _number("layer", cmd.get("layer"), 1, len(session.net.layers), integer=True)
+            unit = _number("unit", cmd.get("unit"), 0, session.net.layer_sizes[layer] - 1, integer=True)
             return {"type": "watch", "watch": {"kind": "unit", "layer": layer, "unit": unit,
                                                "sample": sample}}
         raise ConfigError(f"watch kind must be 'weight', 'unit' or null, got {what!r}")
     if kind == "landscape":
-        i = int(_num("i", cmd.get("i"), 0, P - 1, integer=True))
-        j = int(_num("j", cmd.get("j"), 0, P - 1, integer=True))
-        res = int(_num("resolution", cmd.get("resolution", 31), 5, session.limits.max_grid, integer=True))
+        i = _number("i", cmd.get("i"), 0, P - 1, integer=True)
+        j = _number("j", cmd.get("j"), 0, P - 1, integer=True)
+        res = _number("resolution", cmd.get("resolution", 31), 5, session.limits.max_grid, integer=True)
         if i == j and P > 1:
             raise ConfigError("choose two different parameters for the landscape")
         return {"type": "landscape", "i": i, "j": j, "resolution": res}
     raise ConfigError(f"unknown command {kind!r}; valid: play, pause, step, set, watch, landscape")
 
-
-def _num(name: str, value: Any, low: float, high: float, integer: bool = False,
-         low_open: bool = False) -> float:
-    ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
-    ok = ok and (value > low if low_open else value >= low) and value <= high
-    if ok and integer:
-        ok = value == int(value)
-    if not ok:
-        kind = "an integer" if integer else "a number"
-        raise ConfigError(f"{name} must be {kind} in {'(' if low_open else '['}{low}, {high}], "
-                          f"got {value!r}"[:200])
-    return value

@@ -44,12 +44,15 @@ def defaults() -> dict[str, dict[str, Any]]:
                    for k, v in values.items()} for part, values in _DEFAULTS.items()}
 
 
-def _number(where: str, value: Any, low: float, high: float, integer: bool = False) -> float | int:
-    kind = "an integer" if integer else "a number"
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{where} must be {kind} in [{low}, {high}], got {value!r}")
-    if not math.isfinite(value) or not low <= value <= high or (integer and value != int(value)):
-        raise ConfigError(f"{where} must be {kind} in [{low}, {high}], got {value!r}")
+def _number(where: str, value: Any, low: float, high: float, integer: bool = False,
+            low_open: bool = False) -> float | int:
+    """``value`` as an int or float in [low, high] (``low_open``: (low, high]), else ConfigError."""
+    ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+    ok = ok and (value > low if low_open else value >= low) and value <= high
+    if not ok or (integer and value != int(value)):
+        kind = "an integer" if integer else "a number"
+        raise ConfigError(f"{where} must be {kind} in {'(' if low_open else '['}{low}, {high}], "
+                          f"got {value!r}"[:200])
     return int(value) if integer else float(value)
 
 

@@ -44,7 +44,8 @@ __all__ = ["Session", "Closed", "to_json"]
 
 PATH_CAPACITY = 1024     # parameter vectors kept for the optimizer's path (thinned when full)
 HISTORY_POINTS = 500     # loss-curve points sent per snapshot (evenly thinned)
-_NONFINITE = re.compile(r"(?<=[\[,:])\s*(-?Infinity|NaN)(?=\s*[,\]}])")
+# A JSON string (skipped as it is) or a bare non-finite number (json.dumps writes those outside strings only).
+_NONFINITE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|-?Infinity|NaN')
 
 
 class Closed(Exception):
@@ -53,7 +54,8 @@ class Closed(Exception):
 
 def to_json(obj: Any) -> str:
     """JSON for the browser: NaN and infinities become null."""
-    return _NONFINITE.sub("null", json.dumps(obj, separators=(",", ":")))
+    return _NONFINITE.sub(lambda m: m[0] if m[0][0] == '"' else "null",
+                          json.dumps(obj, separators=(",", ":")))
 
 
 def _thin(n: int, k: int) -> np.ndarray:
