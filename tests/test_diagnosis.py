@@ -90,3 +90,19 @@ def test_a_loss_at_rounding_level_has_converged():
     assert stall_kind([1e-26, 1e-28, 1e-30, 1e-32, 5e-33], baseline=1.0) is None
     assert stall_kind([1.0, 0.5, 0.25, 0.1], baseline=1.0) == "decreasing"
     assert stall_kind([0.9, 0.9, 0.9, 0.9], baseline=1.0) == "high"
+
+
+def test_standardised_inputs_with_rare_large_values_are_not_called_unscaled():
+    """A standardised column holding a seldom-on pixel reaches |x| ~ 30 with std 1: that is scaled."""
+    from backprop.training.diagnosis import diagnose
+    rng = np.random.default_rng(0)
+    X = np.zeros((1000, 3))
+    X[:, 0] = rng.normal(size=1000)
+    X[:1, 1] = 1.0                                   # one pixel on in one image of 1000
+    X[:, 2] = rng.uniform(size=1000)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    assert np.abs(X).max() > 10
+    d = diagnose(Network([3, 2, 1], random_state=0), X, kind="diverged")
+    assert "inputs_not_scaled" not in d.causes
+    d = diagnose(Network([3, 2, 1], random_state=0), X * 50, kind="diverged")
+    assert "inputs_not_scaled" in d.causes

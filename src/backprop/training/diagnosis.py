@@ -6,8 +6,10 @@ the best weights and warns :class:`TrainingDiverged` -- and when a run ends
 at its epoch limit while the loss is still falling or is flat and high (it
 warns :class:`ConvergenceWarning`).  The checks, each reported with numbers:
 
-* inputs not scaled: max |x| > 10 or column standard deviations spread by
-  more than 100x;
+* inputs not scaled: column standard deviations spread by more than 100x, or
+  max |x| > 10 with some column's standard deviation above 3 (a standardised
+  column can hold rare large values -- a pixel that is seldom on -- while its
+  deviation stays 1: that is scaled);
 * learning rate too large (divergence) or too small / too few epochs (stall);
 * saturated sigmoid/tanh hidden units: the fraction of hidden outputs with
   |y - 0.5| > 0.49 (sigmoid) or |y| > 0.99 (tanh), where g' < 0.01 and the
@@ -95,7 +97,7 @@ def diagnose(net, X: np.ndarray, *, kind: str = "diverged", params: np.ndarray |
     nz = std[std > 0]
     spread = float(nz.max() / nz.min()) if nz.size else 1.0
     d.stats.update(max_abs_x=max_abs, std_spread=spread)
-    if max_abs > 10 or spread > 100:
+    if spread > 100 or (max_abs > 10 and nz.size and float(nz.max()) > 3):
         d.findings.append((
             "inputs_not_scaled",
             f"inputs are not scaled (max |x| = {max_abs:.3g}, column standard deviations "
