@@ -31,6 +31,9 @@ import warnings
 from pathlib import Path
 
 warnings.filterwarnings("ignore", message="Got `batch_size` less than 1")  # sklearn, on the prefit
+# Fixed epoch budgets end before convergence on purpose: convergence advice is noise here.
+warnings.filterwarnings("ignore", message=".*(stopped at the epoch limit|networks stopped at).*")
+warnings.filterwarnings("ignore", message="Stochastic Optimizer: Maximum iterations")
 
 import numpy as np
 
