@@ -25,6 +25,10 @@ class DataError(BackpropError, ValueError):
     """Input data with the wrong shape, type or values (NaN, inf)."""
 
 
+class UsageError(ConfigError):
+    """Command-line options that do not fit together (the command exits with 2, not 1)."""
+
+
 def check_choice(what: str, value: object, choices: Iterable[str]) -> None:
     """Raise ConfigError unless ``value`` is one of ``choices``."""
     choices = list(choices)

@@ -14,7 +14,7 @@ import os
 import sys
 from typing import NoReturn, Sequence
 
-from ._errors import BackpropError
+from ._errors import BackpropError, UsageError
 
 # One line per command: "name: module".  Order is the order of --help.
 COMMANDS = [
@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except BackpropError as exc:
         print(f"backprop {args.command}: error: {exc}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(exc, UsageError) else 1
     except ImportError as exc:  # an optional extra is not installed
         hint = "" if "pip install" in str(exc) else " (pip install 'backprop-mlp[all]' installs every extra)"
         print(f"backprop {args.command}: error: {exc}{hint}", file=sys.stderr)

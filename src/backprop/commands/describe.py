@@ -6,12 +6,11 @@ import argparse
 import json
 import math
 import os
-import sys
 
 import numpy as np
 
 from .. import datasets
-from .._errors import DataError
+from .._errors import DataError, UsageError
 from .._jsonsafe import json_safe
 from ..datasets.summary import pima_attribute_table, summarize
 from ._tabular import warnings_as_lines
@@ -52,8 +51,7 @@ def _num(v) -> str:
 
 def run(args: argparse.Namespace) -> int:
     if args.pima_path is not None and args.data.lower() != "pima":
-        print("backprop describe: error: --data is only for 'backprop describe pima'", file=sys.stderr)
-        return 2
+        raise UsageError("--data is only for 'backprop describe pima'")
     with warnings_as_lines("describe"):
         report = _pima(args) if args.data.lower() == "pima" else _general(args)
     print(json.dumps(json_safe(report), indent=2) if args.json else _format(report))

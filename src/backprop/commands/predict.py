@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from .._csv_write import write_csv, write_rows
+from .._errors import UsageError
 from ..io import load_model
 from . import _tabular as tab
 
@@ -28,9 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     if args.proba and model.task != "classification":
-        print("backprop predict: error: --proba needs a classification model; this one does "
-              "regression", file=sys.stderr)
-        return 2
+        raise UsageError("--proba needs a classification model; this one does regression")
     table = tab.read_for_model(args.data, model)
     name = str(model.metadata.get("target") or "prediction")
     pred = model.predict(table.X)

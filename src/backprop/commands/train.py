@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import activations, optim
-from .._errors import DataError
+from .._errors import DataError, UsageError
 from ..cli import parse_list
 from ..io import save_model
 from . import _tabular as tab
@@ -69,12 +69,6 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return p
 
 
-def _usage(msg: str) -> int:
-    import sys
-    print(f"backprop train: error: {msg}", file=sys.stderr)
-    return 2
-
-
 def _batch(text: str):
     if text in ("auto", "full"):
         return text
@@ -88,15 +82,15 @@ def _batch(text: str):
 def run(args: argparse.Namespace) -> int:
     batch = _batch(args.batch_size)
     if batch is None:
-        return _usage(f"--batch-size must be auto, full or a positive integer, got {args.batch_size!r}")
+        raise UsageError(f"--batch-size must be auto, full or a positive integer, got {args.batch_size!r}")
     if args.validation_fraction is not None and not args.early_stopping:
-        return _usage("--validation-fraction sets the share held out for --early-stopping; "
+        raise UsageError("--validation-fraction sets the share held out for --early-stopping; "
                       "add --early-stopping")
     frac = 0.1 if args.validation_fraction is None else args.validation_fraction
     if not 0 < frac < 1:
-        return _usage(f"--validation-fraction must lie in (0, 1), got {frac}")
+        raise UsageError(f"--validation-fraction must lie in (0, 1), got {frac}")
     if args.missing_values is not None and not args.impute:
-        return _usage("--missing-values needs --impute mean")
+        raise UsageError("--missing-values needs --impute mean")
     out = Path(args.out) if args.out else Path(args.data).with_suffix(".bp")
     if not (out.parent if str(out.parent) else Path(".")).is_dir():
         raise DataError(f"cannot write {str(out)!r}: directory {str(out.parent)!r} does not exist")
