@@ -8,6 +8,9 @@ transformer, ``export_ops() -> list[(op, arrays)]``, with ``op`` one of
 
 (arrays broadcast over the columns).  A target transform made only of
 "affine" steps is inverted on the output: y_j <- z_j / m_j + a_j, last step first.
+
+Class labels and feature names are user data (a CSV's cells): exporters embed
+them only as escaped literals, never as code or comment text.
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import ConfigError
-from ..model import Model
+from .._errors import ConfigError, check_choice
+from ..model import TASKS, Model
 
 OPS = ("impute", "affine")
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "step", "softmax")
 _KEYS = {"impute": ("value",), "affine": ("offset", "scale")}
+LABEL_TYPES = (str, bool, int, float, type(None))
 
 
 @dataclass
@@ -73,6 +77,11 @@ def make_plan(model: Model, include_preprocessing: bool = True) -> Plan:
         if act not in ACTIVATIONS:
             raise ConfigError(f"activation {act!r} cannot be exported yet; exportable: "
                               f"{', '.join(ACTIVATIONS)}")
+    check_choice("task", model.task, TASKS)
+    for k, c in enumerate(model.classes or []):
+        if not isinstance(c, LABEL_TYPES):
+            raise ConfigError(f"class label {k} is a {type(c).__name__}; exported labels must be "
+                              "str, int, float, bool or None")
     input_ops: list = []
     output_ops: list = []
     if include_preprocessing:
@@ -88,6 +97,11 @@ def make_plan(model: Model, include_preprocessing: bool = True) -> Plan:
     return Plan(net.n_inputs, input_ops, layers, output_ops, model.task,
                 None if model.classes is None else list(model.classes),
                 None if model.feature_names is None else list(model.feature_names))
+
+
+def label_text(label: Any) -> str:
+    """A class label as text: a string as it is, any other label as Python's ``str`` (``nan``, ``True``)."""
+    return label if isinstance(label, str) else str(label)
 
 
 def num(v: float, inf: str = "math.inf", nan: str = "math.nan") -> str:

@@ -10,7 +10,8 @@
 Graph input ``X`` has shape ``(N, n_inputs)``; output ``output`` holds the
 predictions (class scores or regression values); classifiers also output
 ``label`` (int64 index into the ``classes`` stored in the model's
-``metadata_props`` as JSON).  Opset 17.
+``metadata_props`` as JSON: ASCII-escaped strings, non-finite labels as
+``NaN`` / ``Infinity`` like Python's ``json``).  Opset 17.
 """
 
 from __future__ import annotations
