@@ -872,8 +872,8 @@ def test_cli_on_every_interface_warns_and_keeps_the_host_check():
         proc.terminate()
         proc.wait(10)
     err = proc.stderr.read()
-    assert "warning: listening on 0.0.0.0" in err and "knows the token" in err
-    assert "the names localhost, playground.test" in err and "--allow-host NAME" in err
+    assert "warning: listening on 0.0.0.0: anyone who can reach it and knows the token" in err
+    assert "this machine's IP address or a name allowed with --allow-host NAME (now playground.test)" in err
 
 
 def test_cli_refuses_a_bad_allow_host(capsys):

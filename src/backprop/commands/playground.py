@@ -58,10 +58,10 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise ConfigError(f"--allow-host: {exc}") from None
     if not is_loopback(args.host):
-        names = ", ".join(["localhost", *args.allow_host])
-        print(f"warning: listening on {args.host}: anyone who can reach this address and knows the "
-              f"token can use the playground; it answers IP addresses and the names {names} "
-              f"(add one with --allow-host NAME)", file=sys.stderr)
+        allowed = f" (now {', '.join(args.allow_host)})" if args.allow_host else ""
+        print(f"warning: listening on {args.host}: anyone who can reach it and knows the token can use "
+              f"the playground; from another machine open the address below with this machine's IP "
+              f"address or a name allowed with --allow-host NAME{allowed}", file=sys.stderr)
 
     def ready(url: str) -> None:
         print(f"backprop playground: {url}  (Ctrl-C stops it)", flush=True)
