@@ -15,6 +15,9 @@ import os
 import subprocess
 import sys
 import time
+from http.cookies import SimpleCookie
+from typing import NamedTuple
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
@@ -49,15 +52,27 @@ def xor_config(seed: int = 0, **training) -> dict:
     return cfg
 
 
-class Client:
-    """One WebSocket session, as a page would hold it."""
+def ws_url(handle, token: str | None = "") -> str:
+    """The server's WebSocket address with ``token`` (its own by default; None: without one)."""
+    url = handle.base.replace("http://", "ws://") + "ws"
+    token = handle.token if token == "" else token
+    return url if token is None else f"{url}?token={token}"
 
-    def __init__(self, url: str):
-        self.url = url.replace("http://", "ws://") + "ws"
+
+def origin(handle) -> str:
+    """The Origin a browser sends from the server's own page."""
+    return handle.base.rstrip("/")
+
+
+class Client:
+    """One WebSocket session, as a page would hold it (with the token, from the page's origin)."""
+
+    def __init__(self, handle):
+        self.url, self.origin = ws_url(handle), origin(handle)
 
     async def __aenter__(self):
         self.http = aiohttp.ClientSession()
-        self.ws = await self.http.ws_connect(self.url)
+        self.ws = await self.http.ws_connect(self.url, origin=self.origin)
         assert (await self.recv("hello"))["limits"]["max_sessions"] >= 1
         return self
 
@@ -162,7 +177,7 @@ def test_to_json_nulls_non_finite_numbers_but_leaves_strings_alone():
 
 def test_bad_messages_get_clear_errors(server):
     async def scenario():
-        async with Client(server.url) as c:
+        async with Client(server) as c:
             await c.send({"type": "play"})
             assert "send the settings first" in (await c.recv("error"))["message"]
             await c.ws.send_str("{not json")
@@ -207,7 +222,7 @@ def test_uploaded_csv_trains(server):
     cfg["network"].update(output_activation="sigmoid", loss="binary_cross_entropy")
 
     async def scenario():
-        async with Client(server.url) as c:
+        async with Client(server) as c:
             data = await c.start(cfg)
             assert data["task"] == "binary" and len(data["train"]) == 30 and len(data["test"]) == 10
             np.testing.assert_array_equal(np.array(data["X"]), X)
@@ -218,7 +233,7 @@ def test_uploaded_csv_trains(server):
 
 def test_message_rate_is_limited(server):
     async def scenario():
-        async with Client(server.url) as c:
+        async with Client(server) as c:
             await c.start(xor_config())
             for _ in range(Limits().rate_burst + 40):
                 await c.send({"type": "pause"})
@@ -230,9 +245,9 @@ def test_the_number_of_sessions_is_bounded():
     handle = start_in_thread(limits=Limits(max_sessions=2))
 
     async def scenario():
-        async with Client(handle.url), Client(handle.url):
+        async with Client(handle), Client(handle):
             async with aiohttp.ClientSession() as http:
-                async with http.ws_connect(handle.url.replace("http", "ws") + "ws") as ws:
+                async with http.ws_connect(ws_url(handle), origin=origin(handle)) as ws:
                     m = json.loads((await ws.receive(timeout=10)).data)
                     assert m["type"] == "error" and "already runs 2 sessions, its limit" in m["message"]
                     assert (await ws.receive(timeout=10)).type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
@@ -258,7 +273,7 @@ def test_twenty_concurrent_sessions_train_without_interfering(server):
     n = 20
 
     async def one(k: int):
-        async with Client(server.url) as c:
+        async with Client(server) as c:
             cfg = xor_config(seed=k, optimizer_params={"learning_rate": 0.5 + 0.1 * k, "momentum": 0.9},
                              batch_mode="minibatch", batch_size=3)
             await c.start(cfg)
@@ -285,7 +300,7 @@ def test_twenty_concurrent_sessions_train_without_interfering(server):
 def test_a_client_that_disconnects_frees_its_session(server):
     async def scenario():
         for action in ("paused", "play"):
-            async with Client(server.url) as c:
+            async with Client(server) as c:
                 await c.start(xor_config(speed=50.0))
                 if action == "play":
                     await c.send({"type": "play"})
@@ -302,7 +317,7 @@ def test_a_client_that_disconnects_frees_its_session(server):
 @pytest.mark.parametrize("mode, batch_size, n_iter", [("online", 1, 4), ("minibatch", 3, 2), ("batch", 4, 1)])
 def test_steps_advance_the_documented_number_of_iterations(server, mode, batch_size, n_iter):
     async def scenario():
-        async with Client(server.url) as c:
+        async with Client(server) as c:
             await c.start(xor_config(batch_mode=mode, batch_size=batch_size))
             s = await c.step("epoch")
             assert (s["epoch"], s["iteration"], s["iterations_per_epoch"]) == (1, n_iter, n_iter)
@@ -326,7 +341,7 @@ def test_clicked_numbers_are_the_librarys(server):
     wd = 0.01
 
     async def scenario():
-        async with Client(server.url) as c:
+        async with Client(server) as c:
             cfg = xor_config(optimizer="adam", optimizer_params={"learning_rate": 0.05},
                              batch_mode="online", weight_decay=wd)
             await c.start(cfg)
@@ -374,7 +389,7 @@ def test_clicked_numbers_are_the_librarys(server):
 
 def test_landscape_and_live_learning_rate(server):
     async def scenario():
-        async with Client(server.url) as c:
+        async with Client(server) as c:
             await c.start(xor_config())
             await c.step("epoch", 30)
             await c.send({"type": "landscape", "i": 0, "j": 6, "resolution": 9})
@@ -412,7 +427,7 @@ def test_every_generated_data_set_trains(server, name, task, outputs):
                            batch_mode="minibatch", batch_size=8)
 
     async def scenario():
-        async with Client(server.url) as c:
+        async with Client(server) as c:
             data = await c.start(cfg)
             return data, await c.step("epoch", 2)
     data, s = run(scenario())
@@ -435,7 +450,7 @@ def test_every_generated_data_set_trains(server, name, task, outputs):
 @pytest.mark.parametrize("optimizer", ["lbfgs", "levenberg_marquardt"])
 def test_second_order_full_batch_optimizers_run(server, optimizer):
     async def scenario():
-        async with Client(server.url) as c:
+        async with Client(server) as c:
             await c.start(xor_config(optimizer=optimizer, optimizer_params={}, batch_mode="batch"))
             first = await c.step("epoch")
             last = await c.step("epoch", 15)
@@ -445,25 +460,42 @@ def test_second_order_full_batch_optimizers_run(server, optimizer):
 
 
 # --- HTTP: the page, and nothing outside the package -----------------------------------
-def raw_get(url: str, path: str, host: str | None = None) -> tuple[int, bytes]:
-    """GET with the path sent exactly as given (no client-side normalisation)."""
-    hostport = url.split("//")[1].rstrip("/")
+class Reply(NamedTuple):
+    status: int
+    body: bytes
+    headers: http.client.HTTPMessage
+
+
+def raw_get(url: str, path: str, host: str | None = None, headers: dict | None = None) -> Reply:
+    """GET with the path and ``Host`` sent exactly as given (no client-side normalisation)."""
+    hostport = urlsplit(url).netloc
     conn = http.client.HTTPConnection(hostport, timeout=10)
     conn.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
-    conn.putheader("Host", host or hostport)
+    conn.putheader("Host", hostport if host is None else host)
+    for key, value in (headers or {}).items():
+        conn.putheader(key, value)
     conn.endheaders()
     resp = conn.getresponse()
-    body = resp.read()
+    reply = Reply(resp.status, resp.read(), resp.headers)
     conn.close()
-    return resp.status, body
+    return reply
+
+
+def port(handle) -> int:
+    return urlsplit(handle.base).port
+
+
+def cookie(handle, token: str | None = None) -> dict:
+    """The Cookie header of a page that was opened with the printed address."""
+    return {"Cookie": f"backprop-playground-{port(handle)}={token or handle.token}"}
 
 
 def test_static_files_and_api(server):
-    status, body = raw_get(server.url, "/")
+    status, body, _ = raw_get(server.url, f"/?token={server.token}")
     assert status == 200 and b"backprop playground" in body
-    for name in ("app.js", "draw.js", "net.js", "inspect.js", "style.css"):
-        assert raw_get(server.url, f"/static/{name}")[0] == 200
-    status, body = raw_get(server.url, "/api/options")
+    for name in ("app.js", "draw.js", "net.js", "inspect.js", "style.css"):   # public: the package's own
+        assert raw_get(server.url, f"/static/{name}").status == 200
+    status, body, _ = raw_get(server.url, f"/api/options?token={server.token}")
     opts = json.loads(body)
     assert status == 200 and opts["limits"]["max_units"] == 8
     assert [o["name"] for o in opts["optimizers"]] == backprop.optim.available()
@@ -477,22 +509,316 @@ def test_static_files_and_api(server):
     "/static/__init__.py", "/static/index.html%00.py", "/static/app.js/../../server.py", "//etc/passwd",
 ])
 def test_nothing_outside_the_static_files_is_served(server, path):
-    status, body = raw_get(server.url, path)
+    status, body, _ = raw_get(server.url, path, headers=cookie(server))   # with the token's cookie
     assert status in (400, 403, 404), (path, status)
     assert b"import" not in body and b"root:" not in body
 
 
-def test_foreign_hosts_and_origins_are_refused(server):
-    status, _ = raw_get(server.url, "/", host="evil.example:80")      # DNS rebinding
-    assert status == 421
+# --- the token, the Host allow-list, the Origin check --------------------------------------
+def near_miss(token: str) -> str:
+    """The token with its last character changed."""
+    return token[:-1] + ("A" if token[-1] != "A" else "B")
+
+
+@pytest.mark.parametrize("path", ["/", "/api/options", "/api/status"])
+def test_the_page_and_the_api_need_the_launchs_token(server, path):
+    status, body, _ = raw_get(server.url, path)
+    assert status == 403 and b"needs its token" in body and b"?token=" in body
+    for wrong in (near_miss(server.token), server.token[:-1], server.token + "x", "", "%C3%A9%00" * 15,
+                  "A" * 4000):
+        status, body, _ = raw_get(server.url, f"{path}?token={wrong}")
+        assert status == 403 and b"wrong token" in body, wrong[:20]
+    assert raw_get(server.url, f"{path}?token={server.token}").status == 200
+
+
+def test_each_launch_makes_a_new_random_token():
+    a, b = start_in_thread(), start_in_thread()
+    try:
+        assert a.token != b.token and len(a.token) == len(b.token) == 43     # 32 random bytes
+        assert set(a.token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        assert a.url == f"{a.base}?token={a.token}"
+        assert raw_get(b.url, f"/?token={a.token}").status == 403    # one server's token opens no other
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_the_first_tokened_page_load_sets_a_cookie_that_stands_for_the_token(server):
+    name = f"backprop-playground-{port(server)}"
+    set_cookie = SimpleCookie(raw_get(server.url, f"/?token={server.token}").headers["Set-Cookie"])
+    morsel = set_cookie[name]
+    assert morsel.value == server.token and morsel["httponly"] and morsel["samesite"] == "Strict"
+    assert morsel["path"] == "/"
+    for path in ("/", "/api/options", "/api/status"):                  # a reload: no token in the URL
+        assert raw_get(server.url, path, headers=cookie(server)).status == 200
+        assert raw_get(server.url, path, headers=cookie(server, near_miss(server.token))).status == 403
+    other_port = {"Cookie": f"backprop-playground-{port(server) + 1}={server.token}"}
+    assert raw_get(server.url, "/", headers=other_port).status == 403   # another server's cookie
+    # a token in the address is what counts, even next to a good cookie
+    assert raw_get(server.url, f"/?token={near_miss(server.token)}", headers=cookie(server)).status == 403
+    assert "Set-Cookie" not in raw_get(server.url, "/", headers=cookie(server)).headers
+
+
+async def ws_status(url: str, **kwargs) -> int:
+    """101 if the WebSocket opens (and says hello), else the handshake's HTTP status."""
+    async with aiohttp.ClientSession() as http:
+        try:
+            async with http.ws_connect(url, **kwargs) as ws:
+                assert json.loads((await ws.receive(timeout=10)).data)["type"] == "hello"
+                return 101
+        except aiohttp.WSServerHandshakeError as err:
+            return err.status
+
+
+def test_a_websocket_needs_the_token_and_an_origin(server):
+    async def scenario():
+        own = origin(server)
+        assert await ws_status(ws_url(server, None), origin=own) == 403
+        assert await ws_status(ws_url(server, near_miss(server.token)), origin=own) == 403
+        assert await ws_status(ws_url(server, ""), origin=own) == 101
+        assert await ws_status(ws_url(server)) == 403                       # no Origin header
+        assert await ws_status(ws_url(server, None), origin=own, headers=cookie(server)) == 101
+        assert await ws_status(ws_url(server, None), headers=cookie(server)) == 403
+    run(scenario())
+
+
+@pytest.mark.parametrize("foreign", [
+    "http://127.0.0.1:{port}.evil.com", "http://127.0.0.1.evil.com:{port}", "https://127.0.0.1:{port}",
+    "ws://127.0.0.1:{port}", "http://127.0.0.1:{next}", "http://127.0.0.1", "http://127.0.0.1:0{port}",
+    "http://localhost:{port}", "http://127.0.0.2:{port}", "http://127.0.0.1:{port}/", "http://127.0.0.1:{port}/x",
+    "http://user@127.0.0.1:{port}", "http://127.0.0.1:{port}@evil.com", "http://evil.example", "null", "",
+    "127.0.0.1:{port}", "http://127.0.0.1:{port}#", "http://[::1]:{port}",
+])
+def test_the_origin_must_be_the_pages_own_scheme_host_and_port_exactly(server, foreign):
+    value = foreign.format(port=port(server), next=port(server) + 1)
 
     async def scenario():
-        async with aiohttp.ClientSession() as http:
-            with pytest.raises(aiohttp.WSServerHandshakeError) as err:
-                await http.ws_connect(server.url.replace("http", "ws") + "ws",
-                                      headers={"Origin": "http://evil.example"})
-            assert err.value.status == 403
-    run(scenario())
+        return await ws_status(ws_url(server), origin=value)
+    assert run(scenario()) == 403                                          # with the right token
+    status, body, _ = raw_get(server.url, f"/api/status?token={server.token}", headers={"Origin": value})
+    assert status == 403 and b"another site" in body
+
+
+def test_the_pages_own_origin_is_accepted_under_each_name_it_answers(server):
+    p = port(server)
+    for host in (f"127.0.0.1:{p}", f"localhost:{p}", f"LocalHost:{p}"):
+        reply = raw_get(server.url, f"/api/status?token={server.token}", host=host,
+                        headers={"Origin": f"http://{host.lower()}"})
+        assert reply.status == 200, host
+
+
+def refused_hosts(handle, hosts) -> list[str]:
+    """The Host headers (each with the token, so only the Host decides) answered 421."""
+    out = []
+    for host in hosts:
+        status, body, _ = raw_get(handle.url, f"/?token={handle.token}", host=host)
+        assert status in (200, 421), (host, status)
+        if status == 421:
+            assert b"--allow-host NAME" in body
+            out.append(host)
+    return out
+
+
+def test_a_loopback_server_answers_loopback_and_allowed_names_only():
+    handle = start_in_thread(allow_hosts=["playground.test"])
+    p = port(handle)
+    try:
+        good = [f"127.0.0.1:{p}", f"localhost:{p}", f"127.0.0.2:{p}", f"playground.test:{p}",
+                f"PLAYGROUND.TEST:{p}", "localhost", f"[::1]:{p}"]
+        bad = [f"evil.example:{p}", f"10.1.2.3:{p}", f"192.168.0.7:{p}", f"playground.test.evil.example:{p}",
+               f"localhost.evil.example:{p}", f"127.0.0.1.nip.io:{p}", "", f"a b:{p}", f"127.0.0.1:{p}:1",
+               f"[::ffff:10.1.2.3]:{p}", f"localhost:{p}@evil.example"]
+        assert refused_hosts(handle, good + bad) == bad
+    finally:
+        handle.stop()
+
+
+def test_a_server_on_every_interface_keeps_the_host_check():
+    """--host 0.0.0.0: IP addresses and the names given are answered; rebinding names are not."""
+    handle = start_in_thread(host="0.0.0.0", allow_hosts=["playground.test", "Box.LAN"])
+    p = port(handle)
+    try:
+        assert handle.base == f"http://127.0.0.1:{p}/"                # the address to open here
+        good = [f"127.0.0.1:{p}", f"localhost:{p}", f"10.1.2.3:{p}", f"192.168.0.7:{p}", f"[fe80::1]:{p}",
+                f"playground.test:{p}", f"box.lan:{p}"]
+        bad = [f"evil.example:{p}", f"rebind.evil.example:{p}", f"box.lan.evil.example:{p}",
+               f"playground.test.:{p}", f"0.0.0.0.evil.example:{p}"]
+        assert refused_hosts(handle, good + bad) == bad
+
+        async def scenario():      # a page opened as http://playground.test:PORT/ works ...
+            named = {"Host": f"playground.test:{p}"}
+            ok = await ws_status(ws_url(handle), origin=f"http://playground.test:{p}", headers=named)
+            async with aiohttp.ClientSession() as http:   # ... and one under a rebinding name does not
+                with pytest.raises(aiohttp.WSServerHandshakeError) as err:
+                    await http.ws_connect(ws_url(handle), origin=f"http://evil.example:{p}",
+                                          headers={"Host": f"evil.example:{p}"})
+            return ok, err.value.status
+        assert run(scenario()) == (101, 421)
+    finally:
+        handle.stop()
+
+
+def test_access_rules_on_their_own():
+    from backprop.playground.access import Access, host_name, is_loopback, split_authority
+    assert split_authority("[::1]:8000") == ("::1", 8000) and split_authority("Box.LAN") == ("box.lan", None)
+    for bad in ("", "a b", "x:0", "x:65536", "x:08000", "::1", "[::1", "x:80:80", "x/y", "x@y"):
+        with pytest.raises(ValueError):
+            split_authority(bad)
+    assert [is_loopback(h) for h in ("127.0.0.1", "::1", "[::1]", "localhost", "0.0.0.0", "10.0.0.1")] == \
+        [True, True, True, True, False, False]
+    assert host_name(" MyBox.local ") == "mybox.local" and host_name("[::1]") == "::1"
+    for bad in ("a b", "x:80", "", ".evil", "x" * 254, "*"):
+        with pytest.raises(ValueError, match="is not a host name"):
+            host_name(bad)
+    with pytest.raises(ConfigError, match="allow_hosts: 'a b' is not a host name"):
+        start_in_thread(allow_hosts=["a b"])
+    a = Access("mybox.lan")                                     # the name it is bound to is meant
+    assert a.wide and a.host_ok("mybox.lan:80") and not a.host_ok("other.lan")
+    assert Access.same_origin("http://x:80", "x") and Access.same_origin("http://x", "x:80")
+    assert not Access.same_origin("https://x:80", "x:80")
+
+
+# --- the compute budget: error surfaces are charged, and dropped when the client leaves -----
+def test_the_budget_allows_a_share_of_a_core_plus_a_burst():
+    from backprop.playground.budget import Budget
+    now = [0.0]
+    b = Budget(0.5, burst=0.05, clock=lambda: now[0])
+    now[0] = 0.04
+    assert b.debt() == 0.0                                       # inside the burst
+    now[0] = 0.24                                                # 0.24 s of work, 0.12 s earned
+    assert b.debt() == pytest.approx((0.24 * 0.5 - 0.05) / 0.5)
+    now[0] += b.debt()
+    b.rested()
+    assert b.debt() == pytest.approx(0.0, abs=1e-12)
+    now[0] += 100.0
+    b.rested()
+    assert b.credit == 0.05                                      # resting saves up one burst only
+    # any schedule of work that rests off its debts works <= share * time + burst + one chunk
+    rng = np.random.default_rng(0)
+    now[0] = 0.0
+    b = Budget(0.25, burst=0.05, clock=lambda: now[0])
+    for chunk in rng.exponential(0.03, size=2000):
+        now[0] += b.debt()
+        b.rested()
+        now[0] += chunk
+        b.worked()
+        assert b.spent <= 0.25 * now[0] + 0.05 + 0.75 * chunk + 1e-9
+    assert b.spent > 0.24 * now[0]                               # ... and gets its share
+    for share in (0.0, -1.0, 1.5):
+        with pytest.raises(ValueError, match="share must be in"):
+            Budget(share)
+
+
+def biggest_config() -> dict:
+    """The most a page may ask for: 1000 points, 6 x 8 hidden units."""
+    cfg = xor_config()
+    cfg["data"].update(name="spirals", n_samples=1000)
+    cfg["network"].update(hidden=[8] * 6, activation="tanh", init="glorot_uniform")
+    return pgconfig.validate(cfg)
+
+
+def test_queued_error_surfaces_coalesce_and_a_closed_session_drops_them():
+    from backprop.playground.session import Session
+    out = []
+    s = Session(biggest_config(), lambda kind, text: out.append((kind, json.loads(text))))
+    for k in range(50):                                   # 50 requests before the thread runs
+        s.send(s.check({"type": "landscape", "i": 0, "j": 1 + k % 7, "resolution": 41}))
+    assert s.cmds.qsize() == 1                            # one waits: the newest
+    assert s.close(timeout=0.0) is False                  # the page leaves before any was computed
+    s.start()
+    assert s.done.wait(30)
+    assert s.landscapes_done == 0 and [k for k, _ in out] == []
+
+    out.clear()
+    s = Session(pgconfig.validate(xor_config()), lambda kind, text: out.append((kind, json.loads(text))))
+    for j in (1, 2, 3, 6):
+        s.send(s.check({"type": "landscape", "i": 0, "j": j, "resolution": 5}))
+    s.start()
+    deadline = time.monotonic() + 30
+    while not any(k == "landscape" for k, _ in out) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert s.close(timeout=30)
+    lands = [m for k, m in out if k == "landscape"]
+    assert s.landscapes_done == 1 and [(m["i"], m["j"]) for m in lands] == [(0, 6)]
+
+
+def test_an_error_surface_in_progress_stops_between_rows_when_the_session_closes():
+    from backprop.playground.session import Closed, Session
+    out = []
+    s = Session(biggest_config(), lambda kind, text: out.append(kind))
+    checks, check_open = [], s.check_open
+
+    def closing_at_row_two():
+        checks.append(1)
+        if len(checks) == 3:                       # the command's own check, then rows 1 and 2
+            s.closing.set()
+        check_open()
+    s.check_open = closing_at_row_two
+    with pytest.raises(Closed):
+        s.handle(s.check({"type": "landscape", "i": 0, "j": 1, "resolution": 41}))
+    assert len(checks) == 3 and s.landscapes_done == 0 and out == []
+
+
+def test_an_error_surface_is_charged_to_the_budget_and_waits_for_its_debt():
+    from backprop.playground.session import Session
+    out = []
+    s = Session(biggest_config(), lambda kind, text: out.append(kind))
+    cmd = s.check({"type": "landscape", "i": 0, "j": 1, "resolution": 21})
+    s.budget.rested()
+    spent0, t0 = s.budget.spent, time.perf_counter()
+    s.handle(cmd)
+    took = time.perf_counter() - t0
+    debt = s.budget.debt()
+    work = s.budget.spent - spent0
+    assert work >= took and out == ["landscape"]            # all of it was counted as work
+    share, burst = s.budget.share, s.budget.burst
+    assert debt == pytest.approx(max(0.0, work * (1 - share) - burst) / share, rel=1e-9, abs=1e-12)
+    # in debt, the next error surface first rests it off (on the closing event, so a close ends it)
+    waits = []
+    s.closing.wait = lambda timeout: waits.append((timeout, list(out))) or False
+    s.budget.rested()
+    s.budget.credit = -0.1 * share
+    s.handle(cmd)
+    (waited, before), = waits
+    assert waited == pytest.approx(0.1, abs=0.01) and before == ["landscape"]   # before computing
+    assert out == ["landscape", "landscape"]
+
+
+def test_a_flood_of_error_surfaces_stops_when_the_client_leaves(server):
+    """80 of the biggest error surfaces (within the message rate), then the page closes."""
+    async def scenario():
+        async with Client(server) as c:
+            await c.start(biggest_config())
+            sessions = [conn.session for conn in server.manager.connections]
+            for _ in range(Limits().rate_burst):
+                await c.send({"type": "landscape", "i": 0, "j": 1, "resolution": 41})
+            await c.recv("landscape", timeout=60)
+        return sessions
+    (session,) = run(scenario())
+    assert session.done.wait(30)                 # the queued work is dropped: the thread ends
+    assert 1 <= session.landscapes_done <= 5     # not 80
+
+
+def test_sockets_are_closed_with_1001_going_away_at_shutdown():
+    handle = start_in_thread()
+
+    async def scenario():
+        async with Client(handle) as a, Client(handle) as b:
+            await a.start(xor_config(speed=50.0))
+            await a.send({"type": "play"})
+            await a.recv("state", where=lambda m: m["mode"] == "play")
+            sessions = list(handle.manager.sessions)
+            await asyncio.get_running_loop().run_in_executor(None, handle.stop)
+            codes = []
+            for c in (a, b):
+                while (msg := await c.ws.receive(timeout=10)).type == aiohttp.WSMsgType.TEXT:
+                    pass
+                assert msg.type == aiohttp.WSMsgType.CLOSE, msg
+                codes.append((msg.data, msg.extra))
+            return codes, sessions
+    codes, sessions = run(scenario())
+    assert codes == [(1001, "server shutting down")] * 2
+    assert all(s.done.wait(10) for s in sessions)
 
 
 # --- the command line --------------------------------------------------------------------
@@ -501,18 +827,62 @@ def _env(**extra):
             "PYTHONUNBUFFERED": "1", **extra}
 
 
-def test_cli_starts_a_loopback_server_and_prints_its_address():
-    proc = subprocess.Popen([sys.executable, "-m", "backprop", "playground", "--port", "0"],
+def _start_cli(*args: str) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen([sys.executable, "-m", "backprop", "playground", "--port", "0", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+    return proc, proc.stdout.readline()
+
+
+def test_cli_prints_the_address_with_its_token_and_sigterm_closes_pages_with_1001():
+    proc, line = _start_cli()
     try:
-        line = proc.stdout.readline()
         assert line.startswith("backprop playground: http://127.0.0.1:"), line
         url = line.split()[2]
-        status, body = raw_get(url, "/")
+        parts = urlsplit(url)
+        token = parts.query.removeprefix("token=")
+        assert parts.path == "/" and len(token) == 43, url
+        status, body, _ = raw_get(url, f"/?token={token}")
         assert status == 200 and b"<title>backprop playground</title>" in body
+        assert raw_get(url, "/").status == 403
+
+        async def scenario():
+            base = f"http://{parts.netloc}"
+            async with aiohttp.ClientSession() as http:
+                async with http.ws_connect(f"ws://{parts.netloc}/ws?token={token}", origin=base) as ws:
+                    assert json.loads((await ws.receive(timeout=10)).data)["type"] == "hello"
+                    proc.terminate()                               # SIGTERM, as a service manager stops it
+                    msg = await ws.receive(timeout=20)
+                    return msg.type, msg.data
+        assert run(scenario()) == (aiohttp.WSMsgType.CLOSE, 1001)
+        assert proc.wait(20) == 0
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
+def test_cli_on_every_interface_warns_and_keeps_the_host_check():
+    proc, line = _start_cli("--host", "0.0.0.0", "--allow-host", "playground.test")
+    try:
+        url = line.split()[2]
+        assert url.startswith("http://127.0.0.1:"), line
+        p, token = urlsplit(url).port, urlsplit(url).query.removeprefix("token=")
+        assert raw_get(url, f"/?token={token}", host=f"playground.test:{p}").status == 200
+        assert raw_get(url, f"/?token={token}", host=f"evil.example:{p}").status == 421
     finally:
         proc.terminate()
         proc.wait(10)
+    err = proc.stderr.read()
+    assert "warning: listening on 0.0.0.0: anyone who can reach it and knows the token" in err
+    assert "this machine's IP address or a name allowed with --allow-host NAME (now playground.test)" in err
+
+
+def test_cli_refuses_a_bad_allow_host(capsys):
+    from backprop import cli
+    for bad in ("a b", "mybox:8000", "*"):            # checked before anything listens
+        assert cli.main(["playground", "--port", "0", "--allow-host", bad]) == 1
+        err = capsys.readouterr().err
+        assert err == f"backprop playground: error: --allow-host: {bad!r} is not a host name (letters, " \
+                      f"digits, '.', '-', without a port) or an IP address\n"
 
 
 def test_cli_refuses_a_bad_port_and_the_core_imports_without_aiohttp():

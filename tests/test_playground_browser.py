@@ -1,5 +1,8 @@
 """The playground page end to end in a real headless Chromium (Debian's /usr/bin/chromium via Playwright).
 
+Chromium resolves ``playground.test`` (a name the server is told to allow) and ``rebind.test``
+(a DNS-rebinding name) to 127.0.0.1, so the Host check is seen as a browser meets it.
+
 Skipped only when Chromium or Playwright is truly absent on a developer's machine; under CI
 (``CI`` set) their absence is a failure, since ``.ci/run`` installs Chromium.  A screenshot
 is saved to ``artifacts/playground-xor.png`` (git-ignored).
@@ -7,10 +10,13 @@ is saved to ``artifacts/playground-xor.png`` (git-ignored).
 
 from __future__ import annotations
 
+import http.server
 import math
 import os
+import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
@@ -18,7 +24,8 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--host-resolver-rules=MAP playground.test 127.0.0.1, MAP rebind.test 127.0.0.1"]
 
 
 def _requirements() -> str | None:
@@ -45,7 +52,7 @@ XOR_T = np.array([[0], [1], [1], [0]], dtype=float)
 @pytest.fixture(scope="module")
 def server():
     from backprop.playground import start_in_thread
-    handle = start_in_thread()
+    handle = start_in_thread(allow_hosts=["playground.test"])
     yield handle
     handle.stop()
 
@@ -164,4 +171,81 @@ def test_xor_trains_in_the_browser_and_every_number_is_the_librarys(server, brow
     other.close()
     wait_until(lambda: server.manager.status()["sessions"] == 1, what="tab 2's session to end")
     assert problems == []
+    page.close()
+
+
+class ForeignSite:
+    """Another site on this machine (another port): its page tries the playground's WebSocket."""
+
+    def __init__(self, target: str):
+        page = (f"<!doctype html><title>waiting</title><script>const ws = new WebSocket({target!r});"
+                f"ws.onopen = () => document.title = 'open';"
+                f"ws.onclose = (e) => document.title = 'closed ' + e.code;</script>").encode()
+
+        class Page(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *args):
+                pass
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_the_printed_address_opens_the_page_and_the_bare_one_is_refused(server, browser):
+    """The token flow as a user meets it, and what a foreign or rebinding page gets."""
+    browser.clear_cookies()
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    state = lambda p=page: p.evaluate("window.playground && window.playground.state")  # noqa: E731
+    port = urlsplit(server.base).port
+    # without the token, or with a wrong one: refused, and nothing of the page runs
+    reply = page.goto(server.base)
+    assert reply.status == 403 and "needs its token" in page.inner_text("body")
+    assert page.evaluate("typeof window.playground") == "undefined"
+    wrong = server.token[:-1] + ("A" if server.token[-1] != "A" else "B")
+    assert page.goto(f"{server.base}?token={wrong}").status == 403 and "wrong token" in page.inner_text("body")
+    assert browser.cookies() == []
+    # the printed address: the page, its API request and its WebSocket all work
+    assert page.goto(server.url).status == 200
+    wait_until(state, what="the first state over the WebSocket")
+    assert page.url == server.base                               # the token left the address bar ...
+    (jar,) = browser.cookies()                                   # ... for a cookie the page cannot read
+    assert (jar["name"], jar["value"], jar["httpOnly"], jar["sameSite"]) == \
+        (f"backprop-playground-{port}", server.token, True, "Strict")
+    assert page.evaluate("document.cookie") == ""
+    page.reload()                                                # a reload works by the cookie
+    wait_until(state, what="a state after the reload")
+    wait_until(lambda: server.manager.status()["sessions"] == 1, what="one session after the reload")
+    assert errors == []
+    # a page of another site on this machine, with the cookie in the browser and even the token,
+    # cannot open the playground's WebSocket: its Origin is not the page's own
+    for target in (f"ws://127.0.0.1:{port}/ws", f"ws://127.0.0.1:{port}/ws?token={server.token}"):
+        site = ForeignSite(target)
+        foreign = browser.new_page()
+        try:
+            foreign.goto(site.url)
+            wait_until(lambda p=foreign: p.title() != "waiting", what="the foreign WebSocket to end")
+            assert foreign.title() == "closed 1006"              # refused in the handshake
+            assert server.manager.status()["sessions"] == 1
+        finally:
+            foreign.close()
+            site.close()
+    # DNS rebinding: a name of the attacker's pointed at 127.0.0.1 is refused, even with the token;
+    # a name the server was started with (--allow-host playground.test) works end to end
+    named = browser.new_page()
+    reply = named.goto(f"http://rebind.test:{port}/?token={server.token}")
+    assert reply.status == 421 and "--allow-host NAME" in named.inner_text("body")
+    assert named.goto(f"http://playground.test:{port}/?token={server.token}").status == 200
+    wait_until(lambda: state(named), what="a state on the allowed name")
+    named.close()
     page.close()

@@ -1,4 +1,4 @@
-"""``backprop playground [--port P] [--host H]``: the web page where you watch backprop train."""
+"""``backprop playground [--port P] [--host H] [--allow-host NAME]``: the web page where you watch backprop train."""
 
 from __future__ import annotations
 
@@ -16,10 +16,16 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                     "play, and click any weight or unit to see its value, gradient, chain-rule terms "
                     "and optimizer state. Each browser tab gets its own training session. Needs the "
                     "'playground' extra (pip install 'backprop-mlp[playground]').",
-        epilog="example: backprop playground --port 8000   (then open the printed address)")
+        epilog="example: backprop playground --port 8000   (then open the printed address; its "
+               "?token=... is this launch's password)")
     p.add_argument("--port", type=int, default=8000, help="TCP port (default 8000; 0 picks a free one)")
     p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1, this machine only)")
+                   help="address to listen on (default 127.0.0.1, this machine only; 0.0.0.0: every "
+                        "network, reached by IP address or an --allow-host name)")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="a host name the browser may use for this server besides localhost and IP "
+                        "addresses, e.g. mybox.local (repeatable); other names are refused, which "
+                        "stops DNS rebinding")
     p.add_argument("--max-sessions", type=int, default=None,
                    help="most browser tabs served at once (default 32)")
     p.set_defaults(func=run)
@@ -34,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     except ImportError as exc:
         raise ConfigError(f"the playground needs aiohttp ({exc.name} is missing); install it with "
                           f"pip install 'backprop-mlp[playground]'") from None
+    from ..playground.access import host_name, is_loopback
     from ..playground.limits import DEFAULT_LIMITS, Limits
     from ..training import ConvergenceWarning, TrainingDiverged
 
@@ -45,15 +52,22 @@ def run(args: argparse.Namespace) -> int:
     # The page shows each run's diagnosis; the terminal stays quiet.
     warnings.simplefilter("ignore", ConvergenceWarning)
     warnings.simplefilter("ignore", TrainingDiverged)
-    if args.host not in server.LOOPBACK:
-        print(f"warning: listening on {args.host}: anyone who can reach this address can use the "
-              f"playground (it has no login)", file=sys.stderr)
+    for name in args.allow_host:
+        try:
+            host_name(name)
+        except ValueError as exc:
+            raise ConfigError(f"--allow-host: {exc}") from None
+    if not is_loopback(args.host):
+        allowed = f" (now {', '.join(args.allow_host)})" if args.allow_host else ""
+        print(f"warning: listening on {args.host}: anyone who can reach it and knows the token can use "
+              f"the playground; from another machine open the address below with this machine's IP "
+              f"address or a name allowed with --allow-host NAME{allowed}", file=sys.stderr)
 
     def ready(url: str) -> None:
         print(f"backprop playground: {url}  (Ctrl-C stops it)", flush=True)
 
     try:
-        server.serve(args.host, args.port, limits=limits, ready=ready)
+        server.serve(args.host, args.port, limits=limits, ready=ready, allow_hosts=args.allow_host)
     except OSError as exc:
         raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
     return 0

@@ -1,8 +1,9 @@
 """The playground: a local web page where you watch backpropagation train, every number one click away.
 
-``backprop playground [--port P] [--host 127.0.0.1]`` (or :func:`serve`) starts a
-small web server; each browser tab opening the page gets its own *session*: a
-data set, a :class:`~backprop.Network` and a :class:`~backprop.Trainer` whose
+``backprop playground [--port P] [--host 127.0.0.1] [--allow-host NAME]`` (or
+:func:`serve`) starts a small web server and prints its address with a
+per-launch token (``http://127.0.0.1:8000/?token=...``).  Each browser tab
+opening the page gets its own *session*: a data set, a :class:`~backprop.Network` and a :class:`~backprop.Trainer` whose
 one training loop runs in a thread of the server and streams its state to the
 page over a WebSocket.  Play, pause and the step buttons gate that loop from a
 callback (``on_iteration_end`` / ``on_epoch_end``); the page never trains.
@@ -12,7 +13,8 @@ Modules: :mod:`.limits` (bounds on everything a page may ask for),
 of its commands), :mod:`.data` (the data sets), :mod:`.views` (what a snapshot
 shows: decision boundary, unit maps, clicked numbers, the error surface),
 :mod:`.session` and :mod:`.gate` (one tab's training thread and the callback
-that steers it), :mod:`.server` and :mod:`.connection` (HTTP, WebSocket, static
+that steers it), :mod:`.budget` (its share of a core), :mod:`.access` (the token,
+Host and Origin checks), :mod:`.server` and :mod:`.connection` (HTTP, WebSocket, static
 files; they need the ``playground`` extra, ``aiohttp``, and are the only modules
 that import it).  See ``docs/playground.md``.
 """
@@ -31,6 +33,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000, **kwargs: Any) -> None:
 
 
 def start_in_thread(host: str = "127.0.0.1", port: int = 0, **kwargs: Any):
-    """Start the server in a background thread; returns a handle with ``url`` and ``stop()``."""
+    """Start the server in a background thread; a handle with ``url`` (with the token), ``base``, ``token``, ``stop()``."""
     from .server import start_in_thread as _start
     return _start(host, port, **kwargs)

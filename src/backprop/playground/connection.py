@@ -18,6 +18,7 @@ from aiohttp import web
 
 from .._errors import BackpropError
 from . import config as cfgmod
+from .access import Access
 from .limits import Limits
 from .session import Session, to_json
 
@@ -27,8 +28,8 @@ __all__ = ["Manager", "Connection"]
 class Manager:
     """All connections and session threads of one server."""
 
-    def __init__(self, limits: Limits, loopback: bool):
-        self.limits, self.loopback = limits, loopback
+    def __init__(self, limits: Limits, access: Access):
+        self.limits, self.access = limits, access
         self.connections: set[Connection] = set()
         self.sessions: set[Session] = set()
         self.tasks: set[asyncio.Task] = set()     # retiring sessions (a reference keeps each alive)
@@ -137,6 +138,7 @@ class Connection:
         new.start()
 
     def retire(self, session: Session) -> None:
+        session.stop()                 # its queued work is dropped now; the thread ends soon
         async def wait():
             await self.loop.run_in_executor(None, session.close, 10.0)
             self.mgr.sessions.discard(session)

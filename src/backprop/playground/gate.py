@@ -18,7 +18,6 @@ class Gate(Callback):
 
     def __init__(self, session: Any):
         self.s = session
-        self.busy_since = time.perf_counter()
 
     def on_train_begin(self, event) -> None:
         s = self.s
@@ -27,7 +26,7 @@ class Gate(Callback):
         s.drain()
         if s.mode == "paused":
             s.rest()
-        self.busy_since = s.next_at = time.perf_counter()
+        s.next_at = time.perf_counter()
 
     def on_iteration_end(self, event) -> None:
         s, run = self.s, self.s.trainer.run_
@@ -35,6 +34,8 @@ class Gate(Callback):
         s.drain()
         if s.mode == "play":
             self.throttle()
+        else:                             # steps: the budget's share of a core, too
+            s.pay()
         if s.mode == "iteration" and run.iteration >= s.target:
             s.mode = "paused"
         if s.mode == "paused" and run.pos < run.n_batches:   # an epoch's last update rests after
@@ -50,22 +51,17 @@ class Gate(Callback):
             s.rest()
 
     def throttle(self) -> None:
-        """Hold play to ``speed`` updates per second and a share of one core; publish now and then."""
+        """Hold play to ``speed`` updates per second and the session's budget; publish now and then."""
         s, now = self.s, time.perf_counter()
         s.next_at = max(s.next_at + 1.0 / s.speed, now - 0.1)
-        busy = now - self.busy_since
-        wait = max(s.next_at - now, 0.0)
-        if busy > 0.05:                   # computed 50 ms in a row: rest as long again
-            wait = max(wait, busy * (1 - s.limits.busy_fraction) / s.limits.busy_fraction)
         if now - s.last_publish >= max(PUBLISH_EVERY, 4 * s.publish_cost):   # snapshots <= 1/5 of the time
             s.publish()
+        wait = max(s.next_at - time.perf_counter(), s.budget.debt())
         end = time.perf_counter() + wait
         while s.mode == "play" and wait > 0:
             try:
-                cmd = s.cmds.get(timeout=wait)
+                cmd = s.next_command(timeout=wait)
             except queue.Empty:
                 break
             s.handle(cmd)
             wait = end - time.perf_counter()
-        if wait > 0 or busy > 0.05:
-            self.busy_since = time.perf_counter()

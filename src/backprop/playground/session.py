@@ -14,8 +14,12 @@ loop; there is no second loop.  Where it rests:
   ceil(n_train / B) updates, from inside an epoch the rest of it.
 
 Every number the page sees is computed on this thread while the trainer waits,
-so a snapshot is one consistent state.  Closing raises :class:`Closed` inside the
-callback, which unwinds ``fit`` and ends the thread.
+so a snapshot is one consistent state.  All of the thread's work -- updates,
+snapshots, error surfaces -- is charged to one :class:`~.budget.Budget` (a share
+of a core), and only the newest error-surface request waits its turn.  Closing
+drops the queued work: the next check raises :class:`Closed` inside the
+callback (or between two rows of an error surface), which unwinds ``fit`` and
+ends the thread.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from .._errors import BackpropError, ConfigError
 from ..network import Network
 from ..training import Trainer
 from . import views
+from .budget import Budget
 from .commands import check_command
 from .data import make_data
 from .gate import Gate
@@ -96,6 +101,11 @@ class Session:
         self.names = views.param_names(self.net, X[0], T[0], n["loss"])
         self.speed = t["speed"]
         self.cmds: queue.Queue = queue.Queue()
+        self.closing = threading.Event()
+        self.budget = Budget(limits.busy_fraction)
+        self._newest_landscape: dict[str, Any] | None = None   # queued once, the newest one wins
+        self._landscape_lock = threading.Lock()
+        self.landscapes_done = 0
         self.mode, self.target = "paused", 0
         self.watch: dict[str, Any] | None = None
         self.pair = (0, 1) if self.net.n_params > 1 else (0, 0)
@@ -112,12 +122,25 @@ class Session:
         return self
 
     def send(self, command: dict[str, Any]) -> None:
-        """Queue a command (already checked with :meth:`check`) for the session's thread."""
+        """Queue a command (already checked with :meth:`check`) for the session's thread.
+
+        Error-surface requests are coalesced: while one waits, a newer one replaces it.
+        """
+        if command["type"] == "landscape":
+            with self._landscape_lock:
+                waiting, self._newest_landscape = self._newest_landscape is not None, command
+            if waiting:
+                return
         self.cmds.put(command)
 
-    def close(self, timeout: float | None = None) -> bool:
-        """Ask the thread to stop; wait up to ``timeout`` seconds.  True once it has ended."""
+    def stop(self) -> None:
+        """Tell the thread to end, dropping its queued work (returns at once)."""
+        self.closing.set()
         self.cmds.put({"type": "close"})
+
+    def close(self, timeout: float | None = None) -> bool:
+        """:meth:`stop`, then wait up to ``timeout`` seconds.  True once the thread has ended."""
+        self.stop()
         return self.done.wait(timeout)
 
     def check(self, cmd: dict[str, Any]) -> dict[str, Any]:
@@ -127,6 +150,7 @@ class Session:
     # --- the session's thread ----------------------------------------------------
     def _main(self) -> None:
         X, T = self.data.X_train, self.data.T_train
+        self.budget.rested()          # the time since it was made
         try:
             with np.errstate(all="ignore"):
                 self.running = True
@@ -150,11 +174,18 @@ class Session:
             self.done.set()
 
     def rest(self) -> None:
-        """Publish the state and handle commands until one sets training going again."""
-        self.publish()
+        """Publish the state and handle commands until one sets training going again.
+
+        Commands that arrived meanwhile are handled together, then one snapshot is sent.
+        """
+        fresh = True
         while self.mode == "paused":
-            if self.handle(self.cmds.get()):
+            if fresh:
+                self.pay()
                 self.publish()
+            fresh = self.handle(self.next_command())
+            while self.mode == "paused" and not self.cmds.empty():
+                fresh = self.handle(self.cmds.get_nowait()) or fresh
 
     def drain(self) -> None:
         """Handle queued commands without waiting (between updates)."""
@@ -165,9 +196,31 @@ class Session:
                 return
             self.handle(cmd)
 
+    def next_command(self, timeout: float | None = None) -> dict[str, Any]:
+        """Wait for a command (resting, for the budget); queue.Empty after ``timeout`` seconds."""
+        self.budget.worked()
+        try:
+            return self.cmds.get(timeout=timeout)
+        finally:
+            self.budget.rested()
+
+    def pay(self) -> None:
+        """Rest off the budget's debt before more work; raises Closed if the session closes meanwhile."""
+        debt = self.budget.debt()
+        if debt > 0:
+            if self.closing.wait(debt):
+                raise Closed()
+            self.budget.rested()
+
+    def check_open(self) -> None:
+        """Raise Closed once the session is closing (between pieces of long work)."""
+        if self.closing.is_set():
+            raise Closed()
+
     def handle(self, cmd: dict[str, Any]) -> bool:
         """Apply one command; True when the page should get a fresh snapshot."""
         kind, run = cmd["type"], self.trainer.run_
+        self.check_open()
         if kind == "close":
             raise Closed()
         if kind == "play":
@@ -187,12 +240,16 @@ class Session:
             self.watch = cmd["watch"]
             return True
         elif kind == "landscape":
+            with self._landscape_lock:
+                cmd, self._newest_landscape = self._newest_landscape or cmd, None
+            self.pay()
             self.pair = (cmd["i"], cmd["j"])
             try:
                 out = views.landscape(self.net, self.data, self.options, cmd["i"], cmd["j"],
-                                      self.path_so_far(), cmd["resolution"])
+                                      self.path_so_far(), cmd["resolution"], between_rows=self.check_open)
             except (BackpropError, ValueError, FloatingPointError) as exc:
                 out = {"type": "error", "message": f"no error surface: {exc}"}
+            self.landscapes_done += 1
             self.emit(out["type"], to_json(out))
             return True
         return False

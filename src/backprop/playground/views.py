@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import base64
 import math
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -181,8 +181,12 @@ def inspect_unit(net: Network, data: PlayData, loss: str, layer: int, unit: int,
 
 
 def landscape(net: Network, data: PlayData, options: dict[str, Any], i: int, j: int,
-              path: np.ndarray, res: int) -> dict[str, Any]:
-    """E_total over a res x res grid of parameters i and j (all others fixed at their current values)."""
+              path: np.ndarray, res: int,
+              between_rows: Callable[[], None] | None = None) -> dict[str, Any]:
+    """E_total over a res x res grid of parameters i and j (all others fixed at their current values).
+
+    ``between_rows()`` is called after each row of the grid (it may raise to stop the work).
+    """
     probe = net.copy()
     X, T = data.X_train, data.T_train
     mask = decay_mask(net, options["weight_decay"])
@@ -201,6 +205,8 @@ def landscape(net: Network, data: PlayData, options: dict[str, Any], i: int, j: 
             E[r, c] = probe.loss(X, T, options["loss"], reduction="mean")
             if mask is not None:
                 E[r, c] += 0.5 * float((mask * probe.params) @ probe.params)
+        if between_rows is not None:
+            between_rows()
     finite = E[np.isfinite(E)]
     lo_e, hi_e = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     return {"type": "landscape", "i": i, "j": j, "a": [float(a_vals[0]), float(a_vals[-1])],

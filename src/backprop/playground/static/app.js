@@ -4,6 +4,12 @@ import { NetView } from "./net.js";
 import { renderWeight, renderUnit } from "./inspect.js";
 
 const $ = (id) => document.getElementById(id);
+
+// The launch's token, from the printed address (?token=...).  The server also set it as a cookie,
+// so it is taken out of the address bar; without it (a reload) the cookie is what the server checks.
+const TOKEN = new URLSearchParams(location.search).get("token");
+if (TOKEN !== null) history.replaceState(null, "", location.pathname);
+const withToken = (path) => (TOKEN === null ? path : `${path}?token=${encodeURIComponent(TOKEN)}`);
 const SPEEDS = [1, 3, 10, 30, 100, 300, 1000, 2000, 3000];
 
 // Suggested settings when a data set is chosen (all can be changed afterwards).
@@ -249,10 +255,11 @@ function drawLand() {
 
 // --- wiring -------------------------------------------------------------------------
 function connect() {
-  ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
+  ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${withToken("/ws")}`);
   ws.onopen = () => send({ type: "config", config: cfg });
   ws.onmessage = onMessage;
-  ws.onclose = (e) => status(`disconnected from the server${e.reason ? ": " + e.reason : ""} — reload the page`, true);
+  ws.onclose = (e) => status(e.code === 1001 ? "the playground server has stopped"
+    : `disconnected from the server${e.reason ? ": " + e.reason : ""} — reload the page`, true);
 }
 
 function wire() {
@@ -305,7 +312,9 @@ function stepSample(d) {
 }
 
 async function main() {
-  OPTIONS = await (await fetch("/api/options")).json();
+  const reply = await fetch(withToken("/api/options"));
+  if (!reply.ok) { status(await reply.text(), true); return; }
+  OPTIONS = await reply.json();
   cfg = OPTIONS.defaults;
   $("n-samples").max = OPTIONS.limits.max_samples;
   $("speed").value = SPEEDS.indexOf(cfg.training.speed) >= 0 ? SPEEDS.indexOf(cfg.training.speed) : 5;
