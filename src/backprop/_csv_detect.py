@@ -65,6 +65,17 @@ def show(value: object, limit: int = SHOW_CHARS) -> str:
     return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"
 
 
+def shorten(names: Sequence[object], n: int = 20, quoted: bool = False) -> str:
+    """The first ``n`` names, each cut, comma-separated: ``a, b, ... (300 in all)``."""
+    text = ", ".join((show if quoted else cut)(c) for c in names[:n])
+    return text + (f", ... ({len(names)} in all)" if len(names) > n else "")
+
+
+def source(path: str | os.PathLike) -> str:
+    """How messages name a path: ``-`` is standard input."""
+    return "standard input" if str(path) == "-" else str(path)
+
+
 def _size(n: int) -> str:
     for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
         if n >= scale:
@@ -137,7 +148,7 @@ def _check_line_length(data: bytes, name: str) -> None:
 def read_text(path: str | os.PathLike, max_bytes: int = MAX_BYTES) -> str:
     """The text (UTF-8, optional BOM) of a file, pipe or ``-``; DataError when unreadable or binary."""
     data = read_bytes(path, max_bytes)
-    name = "standard input" if str(path) == "-" else repr(str(path))
+    name = source(path) if str(path) == "-" else repr(str(path))
     _check_line_length(data, name)
     try:
         return data.decode("utf-8-sig")

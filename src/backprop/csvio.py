@@ -28,14 +28,14 @@ then ``os.replace``; a failure leaves no half-written output.
 from __future__ import annotations
 
 import os
-import warnings
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 import numpy as np
 
-from ._csv_detect import (MAX_BYTES, Progress, Row, cut, detect_header, is_number,
-                          normalize_delimiter, parse_numbers, read_text, show, split_rows)
+from ._csv_detect import (MAX_BYTES, Progress, Row, detect_header, normalize_delimiter,
+                          parse_numbers, read_text, shorten, show, source, split_rows)
+from ._csv_onehot import MAX_CATEGORIES, TooManyCategories, category_cap, learn_one_hot, one_hot
 from ._csv_write import write_csv
 from ._errors import ConfigError, DataError
 
@@ -43,30 +43,6 @@ __all__ = ["CSVTable", "read_csv", "write_csv", "MISSING", "MAX_CATEGORIES", "To
            "category_cap"]
 
 MISSING = ("", "NA", "NaN", "?")
-MAX_CATEGORIES = 100    # a text column may have at most this many categories ...
-MIN_CATEGORY_CAP = 10   # ... and at most half the rows, though always this many
-
-
-def category_cap(n_rows: int) -> int:
-    """The most categories one-hot encoding learns for a text column of ``n_rows`` rows."""
-    return min(MAX_CATEGORIES, max(MIN_CATEGORY_CAP, n_rows // 2))
-
-
-class TooManyCategories(DataError):
-    """A text column with more distinct values than :func:`category_cap` allows.
-
-    ``column`` names it; :meth:`advice` words the way out in the caller's terms
-    (``drop=['id']`` here, ``--drop id`` on the command line).
-    """
-
-    def __init__(self, reason: str, column: str, fix: str = "") -> None:
-        self.reason, self.column, self.fix = reason, column, fix
-        super().__init__(self.advice(f"drop=[{show(column)}]"))
-
-    def advice(self, how: str) -> str:
-        return f"{self.reason}; {self.fix}leave it out with {how}"
-
-
 @dataclass
 class CSVTable:
     """A CSV file read as numbers.
@@ -119,7 +95,7 @@ class CSVTable:
         columns and target; the target column may be absent.  The features must
         come out identical, else DataError.
         """
-        where = _where(path)
+        where = source(path)
         rows, delim = split_rows(read_text(path), self.delimiter, where)
         if self.header:
             names, body = _names_from_header(rows[0], where), rows[1:]
@@ -136,18 +112,10 @@ class CSVTable:
         drop = [c for c in self.dropped if c in names]
         table = _build(body, names, target, dict(self.categories), self.missing, where, drop)
         if table.feature_names != self.feature_names:
-            raise DataError(f"{where}: features {_shorten(table.feature_names)} differ from "
-                            f"{_shorten(self.feature_names)}")
+            raise DataError(f"{where}: features {shorten(table.feature_names)} differ from "
+                            f"{shorten(self.feature_names)}")
         table.delimiter, table.header, table.path = delim, self.header, where
         return table
-
-
-def _where(path: str | os.PathLike) -> str:
-    return "standard input" if str(path) == "-" else str(path)
-
-
-def _shorten(names: Sequence[str], n: int = 20) -> str:
-    return ", ".join(cut(c) for c in names[:n]) + (f", ... ({len(names)} in all)" if len(names) > n else "")
 
 
 def _names_from_header(row: Row, where: str) -> list[str]:
@@ -196,7 +164,7 @@ def read_csv(path: str | os.PathLike, target: str | int | None = None,
     -------
     CSVTable
     """
-    where = _where(path)
+    where = source(path)
     if header not in ("auto", True, False):
         raise ConfigError(f"header must be 'auto', True or False, got {header!r}")
     if not isinstance(one_hot, (bool, Mapping)):
@@ -236,11 +204,11 @@ def table_from_rows(rows: list[Row], delim: str, where: str, target: str | int |
             raise DataError(f"target column index {target} is out of range for {width} columns")
         target = names[target]
     elif target is not None and target not in names:
-        raise DataError(f"unknown target column {show(target)}; available: {_shorten(names)}")
+        raise DataError(f"unknown target column {show(target)}; available: {shorten(names)}")
     drop = [str(c) for c in ([drop] if isinstance(drop, str) else drop)]
     for c in drop:
         if c not in names:
-            raise DataError(f"cannot drop unknown column {show(c)}; available: {_shorten(names)}")
+            raise DataError(f"cannot drop unknown column {show(c)}; available: {shorten(names)}")
         if c == target:
             raise DataError(f"cannot drop the target column {show(c)}")
     cats = dict(one_hot) if isinstance(one_hot, Mapping) else (None if one_hot else {})
@@ -258,7 +226,7 @@ def _build(body: list[Row], names: list[str], target: str | None,
     unknown = [c for c in (categories or {}) if c not in names]
     if unknown:
         raise DataError(f"{where}: one-hot column {show(unknown[0])} not found; available: "
-                        f"{_shorten(names)}")
+                        f"{shorten(names)}")
     try:                                      # fast path: every cell a number
         whole = np.array([f for _, f in body], dtype=np.float64)
     except (ValueError, TypeError, OverflowError):
@@ -278,7 +246,7 @@ def _build(body: list[Row], names: list[str], target: str | None,
             y, classes = _target(cells(j), lines, name, missing_set, where)
             continue
         if categories is not None and name in categories:
-            block, cats = _one_hot(cells(j), lines, name, missing_set, categories[name], where)
+            block, cats = one_hot(cells(j), lines, name, missing_set, categories[name], where)
         else:
             if whole is None:
                 values, bad = parse_numbers(cells(j), missing_set)
@@ -291,12 +259,13 @@ def _build(body: list[Row], names: list[str], target: str | None,
                 feature_names.append(name)
                 continue
             text = cells(j)
-            if text[bad].strip().lower().lstrip("+-") in ("inf", "infinity"):
-                raise DataError(f"{where}: column {show(name)} has an infinite value on line {lines[bad]}")
+            cell, line = text[bad].strip(), lines[bad]
+            if cell.lower().lstrip("+-") in ("inf", "infinity"):
+                raise DataError(f"{where}: column {show(name)} has an infinite value on line {line}")
             if categories is not None:
-                raise DataError(f"{where}: column {show(name)} is not numeric: {show(text[bad].strip())} "
-                                f"on line {lines[bad]}; encode text columns with one_hot=True (--one-hot)")
-            block, cats = _learn_one_hot(text, lines, name, missing_set, bad, where)
+                raise DataError(f"{where}: column {show(name)} is not numeric: {show(cell)} on line "
+                                f"{line}; encode text columns with one_hot=True (--one-hot)")
+            block, cats = learn_one_hot(text, lines, name, missing_set, bad, where)
         blocks.append(block)
         learned[name] = cats
         feature_names.extend(f"{name}={c}" for c in cats)
@@ -309,45 +278,10 @@ def _target(cells, lines, name, missing_set, where):
     cells = [c.strip() for c in cells]
     for i, c in enumerate(cells):
         if c.lower() in missing_set:
-            raise DataError(f"{where}: target column {show(name)} has a missing value on line {lines[i]}")
+            raise DataError(f"{where}: target column {show(name)} has a missing value on line "
+                            f"{lines[i]}")
     values, _ = parse_numbers(cells, missing_set)
     if values is not None:
         return values, None
     labels = np.array(cells, dtype=str)
     return labels, sorted(set(cells))
-
-
-def _learn_one_hot(cells, lines, name, missing_set, bad, where):
-    """One-hot encode a text column (first non-number at ``bad``), within the category cap."""
-    text = show(cells[bad].strip())
-    mostly = sum(is_number(c, missing_set) for c in cells) > len(cells) / 2
-    cats = {s for s in (c.strip() for c in cells) if s.lower() not in missing_set}
-    cap = category_cap(len(cells))
-    if len(cats) > cap:
-        kind = (f"is mostly numbers but has text {text} on line {lines[bad]}; as text it has"
-                if mostly else "has")
-        raise TooManyCategories(f"{where}: column {show(name)} {kind} {len(cats)} distinct values, "
-                                f"more than the {cap} categories one-hot encoding takes for "
-                                f"{len(cells)} rows (at most {MAX_CATEGORIES}, and at most half the "
-                                "rows)", name, "fix that value or " if mostly else "")
-    if mostly:
-        warnings.warn(f"{where}: column {show(name)} is mostly numbers but has text {text} on line "
-                      f"{lines[bad]}; one-hot encoding it into {len(cats)} columns", UserWarning,
-                      stacklevel=5)
-    return _one_hot(cells, lines, name, missing_set, sorted(cats), where)
-
-
-def _one_hot(cells, lines, name, missing_set, cats, where):
-    cells = [c.strip() for c in cells]
-    cats = list(cats)
-    index = {c: k for k, c in enumerate(cats)}
-    block = np.zeros((len(cells), len(cats)))
-    for i, c in enumerate(cells):
-        if c.lower() in missing_set:
-            block[i] = np.nan
-        elif c in index:
-            block[i, index[c]] = 1.0
-        else:
-            raise DataError(f"{where}: column {show(name)} has category {show(c)} on line {lines[i]} "
-                            f"not seen when it was encoded; known: {_shorten(cats)}")
-    return block, cats

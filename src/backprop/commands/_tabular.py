@@ -14,9 +14,11 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .._csv_detect import Progress, cut, is_number, read_text, show, split_rows
+from .._csv_detect import (Progress, cut, is_number, read_text, shorten, show, source,
+                           split_rows)
 from .._errors import DataError
-from ..csvio import MISSING, CSVTable, TooManyCategories, category_cap, read_csv, table_from_rows
+from ..csvio import (MAX_CATEGORIES, MISSING, CSVTable, TooManyCategories, category_cap, read_csv,
+                     table_from_rows)
 
 MAX_CLASSES = 20
 EXACT_INTEGERS = 2.0 ** 53       # beyond this a float64 "integer" is not a class code
@@ -32,7 +34,7 @@ def add_csv_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--delimiter", default="auto",
                    help="auto (default), comma, semicolon, tab, pipe, whitespace or one character")
     p.add_argument("--one-hot", action="store_true",
-                   help=f"encode text columns as 0/1 indicators (at most {category_cap(1 << 30)} "
+                   help=f"encode text columns as 0/1 indicators (at most {MAX_CATEGORIES} "
                         "categories each, and at most half the rows)")
 
 
@@ -184,7 +186,7 @@ def read_for_model(path: str, model: Any, target: str | None = None) -> CSVTable
     table's ``X`` has the model's feature order; missing values are an error unless the
     model imputes them.  The file is read once (``-`` is standard input)."""
     spec = model.metadata.get("csv") or {}
-    where = "standard input" if str(path) == "-" else str(path)
+    where = source(path)
     missing = frozenset(str(m).strip().lower() for m in spec.get("missing", MISSING))
     rows, delim = split_rows(read_text(path), spec.get("delimiter", "auto"), where)
     columns = list(spec.get("columns") or [])
@@ -208,12 +210,12 @@ def read_for_model(path: str, model: Any, target: str | None = None) -> CSVTable
         known = raw if raw is not None else list(model.feature_names or [])
         lacking = [c for c in known if c not in names]
         if lacking:
-            raise DataError(f"{where} lacks column(s) {_names(lacking)} the model was trained on; "
-                            f"it has {_names(names)}")
+            raise DataError(f"{where} lacks column(s) {shorten(lacking, quoted=True)} the model was "
+                            f"trained on; it has {shorten(names, quoted=True)}")
         extra = [c for c in names if c not in known and c != target and c not in dropped]
         if extra:
-            raise DataError(f"{where} has column(s) {_names(extra)} the model does not know; "
-                            f"expected {_names(known)}")
+            raise DataError(f"{where} has column(s) {shorten(extra, quoted=True)} the model does not "
+                            f"know; expected {shorten(known, quoted=True)}")
         if target not in names:
             target = None
         table = table_from_rows(rows, delim, where, target=target, header=True, one_hot=cats or False,
@@ -234,15 +236,11 @@ def read_for_model(path: str, model: Any, target: str | None = None) -> CSVTable
                                 one_hot=cats or False, drop=[c for c in dropped if c in names])
     want = list(model.feature_names or table.feature_names)
     if set(want) != set(table.feature_names) or len(want) != len(table.feature_names):
-        raise DataError(f"{where}: features {_names(table.feature_names)} do not match the model's "
-                        f"{_names(want)}")
+        raise DataError(f"{where}: features {shorten(table.feature_names, quoted=True)} do not match "
+                        f"the model's {shorten(want, quoted=True)}")
     order = [table.feature_names.index(f) for f in want]
     table.X, table.feature_names = table.X[:, order], want
     check_missing(table, any(type(s).__name__ == "MeanImputer" for s in model.preprocessing),
                   "the model does not impute them; clean the data or retrain with --impute mean")
     return table
 
-
-def _names(names: list[str], n: int = 20) -> str:
-    shown = ", ".join(show(c) for c in names[:n])
-    return shown + (f", ... ({len(names)} in all)" if len(names) > n else "")
