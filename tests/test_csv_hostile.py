@@ -395,3 +395,16 @@ def test_cli_mostly_numbers_warning_is_one_line(tmp_path):
     assert lines == [f"backprop train: warning: {p}: column 'y' is mostly numbers but has text "
                      "'oops' on line 32; one-hot encoding it into 6 columns"]
     assert "UserWarning" not in r.stderr and "read_csv(" not in r.stderr
+
+
+def test_cli_prints_any_library_warning_as_one_line(tmp_path):
+    p = write(tmp_path, ["a,b,y"] + [f"{i},{i % 3},{i % 2}" for i in range(40)])
+    m = tmp_path / "m.bp"
+    r = run_cli("train", p, "--target", "y", "--task", "regression", "--epochs", "2", "--hidden", "3",
+                "--quiet", "--out", m)
+    assert r.returncode == 0, r.stderr
+    huge = write(tmp_path, ["a,b,y", "1e308,1e308,1", "-1e308,1e308,0"], "huge.csv")
+    r = run_cli("evaluate", m, huge)     # numpy overflows computing the squared errors
+    assert r.returncode == 0, r.stderr
+    assert r.stderr and all(ln.startswith("backprop evaluate: warning: ")
+                            for ln in r.stderr.splitlines()), r.stderr

@@ -119,10 +119,25 @@ def warnings_as_lines(command: str) -> Iterator[None]:
         finally:
             seen = set()
             for w in caught:
-                text = " ".join(str(w.message).split())
-                if text not in seen:
-                    seen.add(text)
-                    print(f"backprop {command}: warning: {text}", file=sys.stderr)
+                line = warning_line(command, w.message)
+                if line not in seen:
+                    seen.add(line)
+                    print(line, file=sys.stderr)
+
+
+@contextmanager
+def warnings_printed(command: str) -> Iterator[None]:
+    """Any warning raised inside prints at once as one ``backprop COMMAND: warning: ...`` line
+    (``cli.main`` runs every command in this; nothing is kept)."""
+    with warnings.catch_warnings():
+        warnings.showwarning = lambda message, *_, **__: print(warning_line(command, message),
+                                                               file=sys.stderr)
+        yield
+
+
+def warning_line(command: str, message: object) -> str:
+    """A warning as the command line prints it: ``backprop COMMAND: warning: ...`` on one line."""
+    return f"backprop {command}: warning: {' '.join(str(message).split())}"
 
 
 def _integers(y: np.ndarray) -> bool:
@@ -169,8 +184,8 @@ def check_missing(table: CSVTable, impute: bool,
     bad = np.isnan(table.X).sum(axis=0)
     if bad.any():
         j = int(np.argmax(bad > 0))
-        raise DataError(f"{table.path}: column {show(table.feature_names[j])} has {int(bad[j])} missing "
-                        f"value(s) and {advice}")
+        raise DataError(f"{table.path}: column {show(table.feature_names[j])} has {int(bad[j])} "
+                        f"missing value(s) and {advice}")
 
 
 def csv_spec(table: CSVTable) -> dict:
@@ -191,9 +206,11 @@ def read_for_model(path: str, model: Any, target: str | None = None) -> CSVTable
     rows, delim = split_rows(read_text(path), spec.get("delimiter", "auto"), where)
     columns = list(spec.get("columns") or [])
     cats = spec.get("categories") or {}
-    dropped = list(spec.get("drop") or [])
-    if not all(isinstance(c, str) for c in dropped):
+    dropped = spec.get("drop") or []
+    if not isinstance(dropped, list) or not all(isinstance(c, str) for c in dropped):
         raise DataError("the model file's metadata csv.drop is not a list of column names")
+    if not isinstance(cats, dict):
+        raise DataError("the model file's metadata csv.categories is not a mapping")
     n_inputs = model.network.n_inputs
     if sum(len(v) for v in cats.values() if isinstance(v, (list, tuple))) > n_inputs:
         raise DataError(f"the model file's metadata declares more one-hot categories than the "
@@ -218,8 +235,8 @@ def read_for_model(path: str, model: Any, target: str | None = None) -> CSVTable
                             f"know; expected {shorten(known, quoted=True)}")
         if target not in names:
             target = None
-        table = table_from_rows(rows, delim, where, target=target, header=True, one_hot=cats or False,
-                                drop=[c for c in dropped if c in names])
+        table = table_from_rows(rows, delim, where, target=target, header=True,
+                                one_hot=cats or False, drop=[c for c in dropped if c in names])
     else:
         width = len(rows[0][1])
         used = [c for c in columns if c != train_target] if columns else None
