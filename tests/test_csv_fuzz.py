@@ -1,5 +1,6 @@
 """Fuzzing read_csv: random bytes and mutated valid CSV files produce either a table
-or one of the library's own errors (a BackpropError subclass), never anything else."""
+or one of the library's own errors (a BackpropError subclass), never anything else;
+a table never holds a cell that spans lines (a stray quote is an error, not one big cell)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,9 @@ def check(path: Path, data: bytes, options: dict) -> None:
         assert str(exc) and "\n" not in str(exc)
         return
     assert isinstance(table, CSVTable)
+    text = list(table.feature_names) + ([] if table.y is None or table.y.dtype.kind != "U"
+                                        else table.y.tolist())
+    assert not any("\n" in c or "\r" in c for c in text)
     assert table.X.dtype == np.float64 and table.X.ndim == 2
     assert not np.isinf(table.X).any()
     assert table.X.shape[1] == len(table.feature_names)

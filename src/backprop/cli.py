@@ -63,8 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if extra:  # reported by the command's parser, so that the error names the command
         parser.commands.get(args.command, parser).error(f"unrecognized arguments: {' '.join(extra)}")
+    from .commands._tabular import warnings_printed
     try:
-        return int(args.func(args) or 0)
+        with warnings_printed(args.command):  # library warnings as one line each
+            return int(args.func(args) or 0)
     except BackpropError as exc:
         print(f"backprop {args.command}: error: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, UsageError) else 1

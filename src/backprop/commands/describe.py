@@ -10,10 +10,11 @@ import os
 import numpy as np
 
 from .. import datasets
+from .._csv_detect import show
 from .._errors import DataError, UsageError
 from .._jsonsafe import json_safe
 from ..datasets.summary import pima_attribute_table, summarize
-from ._tabular import warnings_as_lines
+from ._tabular import add_csv_options, read_table, warnings_as_lines
 
 COLUMNS = ("count", "mean", "std", "min", "max", "missing", "zeros")
 
@@ -27,22 +28,17 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                     "else a SYNTHETIC stand-in) or a dataset name: " + ", ".join(datasets.DATASETS),
         epilog="examples: backprop describe data.csv --target label; backprop describe pima --data "
                "~/data/pima-indians-diabetes.data")
-    p.add_argument("data", metavar="DATA", help="CSV file, 'pima' or a dataset name")
+    p.add_argument("data", metavar="DATA", help="CSV file ('-' for standard input), 'pima' or a "
+                   "dataset name")
     p.add_argument("--target", help="name of the target column (its classes are counted)")
-    p.add_argument("--columns", type=lambda s: [c.strip() for c in s.split(",")],
-                   help="comma-separated names for the columns of a header-less file")
-    p.add_argument("--delimiter", default="auto",
-                   help="auto (default), comma, semicolon, tab, pipe, whitespace or one character")
+    add_csv_options(p)
     p.add_argument("--header", choices=("auto", "yes", "no"), default="auto",
                    help="whether the first row holds column names (default: detect)")
-    p.add_argument("--one-hot", action="store_true", help="encode text columns as 0/1 indicators")
     p.add_argument("--data", dest="pima_path", metavar="PATH",
                    help="for 'pima': your copy of the data (file or directory)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)
     return p
-
-
 
 
 def _num(v) -> str:
@@ -59,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _general(args: argparse.Namespace) -> dict:
-    if not os.path.exists(args.data) and args.data in datasets.DATASETS:
+    exists = args.data == "-" or os.path.lexists(args.data)
+    if not exists and args.data in datasets.DATASETS:
         ds = datasets.load(args.data)
         report = {"source": args.data, "description": ds.description, "synthetic": ds.synthetic,
                   "rows": ds.n_samples, "attributes": summarize(ds.X, ds.feature_names)}
@@ -69,14 +66,11 @@ def _general(args: argparse.Namespace) -> dict:
             counts = np.bincount(ds.y, minlength=len(ds.target_names))
             report["target"] = {"name": "class", "classes": dict(zip(ds.target_names, map(int, counts)))}
         return report
-    if not os.path.exists(args.data):
-        raise DataError(f"no such file or dataset {args.data!r}; datasets: pima, "
+    if not exists:
+        raise DataError(f"no such file or dataset {show(args.data)}; datasets: pima, "
                         + ", ".join(datasets.DATASETS))
-    from ..csvio import read_csv
-    header = {"auto": "auto", "yes": True, "no": False}[args.header]
-    t = read_csv(args.data, target=args.target, columns=args.columns, header=header,
-                 delimiter=args.delimiter, one_hot=args.one_hot)
-    report = {"source": args.data, "description": f"delimiter {t.delimiter!r}, "
+    t = read_table(args, "describe")
+    report = {"source": t.path, "description": f"delimiter {t.delimiter!r}, "
               + ("header row" if t.header else "no header row"), "synthetic": False,
               "rows": t.n_rows, "attributes": summarize(t.X, t.feature_names)}
     if t.y is not None:

@@ -29,14 +29,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         epilog="example: backprop train iris.csv --target species --hidden 16,8 --activation tanh "
                "--learning-rate 0.01 --epochs 300 --early-stopping --scale standard --seed 0 "
                "--out iris.bp")
-    p.add_argument("data", metavar="DATA.csv", help="training data")
+    p.add_argument("data", metavar="DATA.csv", help="training data ('-' for standard input)")
     p.add_argument("--target", required=True, help="name of the column to predict")
     p.add_argument("--task", choices=("auto", "classification", "regression"), default="auto",
                    help="auto (default): text or at most 20 distinct integers -> classification")
-    p.add_argument("--columns", type=lambda s: [c.strip() for c in s.split(",")],
-                   help="comma-separated names for the columns of a header-less file")
-    p.add_argument("--delimiter", default="auto", help="auto (default), comma, semicolon, tab, ...")
-    p.add_argument("--one-hot", action="store_true", help="encode text columns as 0/1 indicators")
+    tab.add_csv_options(p)
     p.add_argument("--hidden", type=lambda s: parse_list(s, int, "integer"), default=[100],
                    help="hidden layer sizes, e.g. 16,8 (default 100)")
     p.add_argument("--activation", default="relu",
@@ -91,15 +88,15 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--validation-fraction must lie in (0, 1), got {frac}")
     if args.missing_values is not None and not args.impute:
         raise UsageError("--missing-values needs --impute mean")
+    if args.data == "-" and not args.out:
+        raise UsageError("reading standard input (-): name the model file with --out")
     out = Path(args.out) if args.out else Path(args.data).with_suffix(".bp")
     if not (out.parent if str(out.parent) else Path(".")).is_dir():
         raise DataError(f"cannot write {str(out)!r}: directory {str(out.parent)!r} does not exist")
 
-    from ..csvio import read_csv
     from ..estimators import MLPClassifier, MLPRegressor
 
-    table = read_csv(args.data, target=args.target, columns=args.columns,
-                     delimiter=args.delimiter, one_hot=args.one_hot)
+    table = tab.read_table(args, "train")
     if table.X.shape[1] == 0:
         raise DataError(f"{args.data} has no input columns besides the target {args.target!r}")
     tab.check_missing(table, bool(args.impute))
@@ -107,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     if task == "regression" and table.y.dtype.kind in "USO":
         raise DataError(f"target column {args.target!r} holds text ({table.y[0]!r}); it can only be "
                         "a classification target")
-    y = tab.class_labels(table.y) if task == "classification" else table.y.astype(float)
+    y = tab.class_labels(table.y, args.target) if task == "classification" else table.y.astype(float)
     Est = MLPClassifier if task == "classification" else MLPRegressor
     est = Est(tuple(args.hidden), args.activation, solver=args.optimizer,
               learning_rate_init=args.learning_rate, max_iter=args.epochs, batch_size=batch,
