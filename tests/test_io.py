@@ -272,8 +272,17 @@ def test_refuses_object_arrays_inside_a_signed_model_file(saved, tmp_path):
     flag = tmp_path / "pwned"
     buf = io.BytesIO()
     np.save(buf, np.array([Evil(flag)], dtype=object), allow_pickle=True)
-    rewrite(path, lambda e: e.update({"arrays/network/params.npy": buf.getvalue()}))
+
+    def plant(entries, size=None):  # padded to the size the header implies, so its .npy header is read
+        name = "arrays/network/params.npy"
+        entries[name] = buf.getvalue().ljust(size or len(entries[name]), b"\0")
+
+    original = path.read_bytes()
+    rewrite(path, plant)
     _refused(path, "Python objects")
+    path.write_bytes(original)
+    rewrite(path, lambda e: plant(e, len(buf.getvalue())))
+    _refused(path, "says it holds")
     assert not flag.exists()
 
 
@@ -328,7 +337,8 @@ def test_refuses_unknown_format_versions(saved, version, match):
      "unknown activation 'swish'"),
     (edit_header(lambda h: h["arrays"]["network/params"].update(shape=[50])),
      "needs 51 parameters"),
-    (edit_header(lambda h: h["arrays"]["network/params"].update(dtype="<f4")), "header says <f4"),
+    (edit_header(lambda h: h["arrays"]["network/params"].update(dtype="<f4")),
+     "stored as <f4, but the network's dtype is float64"),
     (edit_header(lambda h: h.update(classes=["a", "b"])), "needs 3 class labels"),
     (edit_header(lambda h: h["preprocessing"][0].update(name="pickle_loader")),
      "unknown transformer 'pickle_loader'"),
