@@ -17,7 +17,7 @@ from hypothesis.extra import numpy as hnp
 import backprop.io as bio
 from backprop import Model, ModelFileError, load_model, save_model
 from backprop.cli import main
-from test_io import make_model, rewrite
+from test_io import make_model, rewrite, train_with_cli
 
 FUZZ = settings(max_examples=120, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -117,19 +117,7 @@ def test_replaced_array_entries(valid, entry, data, keep_header):
 # --- re-signed mutations of a model that `backprop train` wrote, through `backprop predict` ----
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """A CLI-trained model (one-hot column, imputation, scaling, the CSV spec in its metadata)."""
-    tmp = tmp_path_factory.mktemp("trained")
-    rng = np.random.default_rng(0)
-    rows = ["colour,a,b,label"] + [
-        f"{['red', 'green', 'blue'][i % 3]},{'' if i % 7 == 0 else round(rng.normal(), 3)},"
-        f"{round(rng.normal() + i % 2, 3)},{'yes' if i % 2 else 'no'}" for i in range(40)]
-    data = tmp / "data.csv"
-    data.write_text("\n".join(rows) + "\n")
-    model = tmp / "model.bp"
-    rc, _, err = cli(["train", str(data), "--target", "label", "--one-hot", "--impute", "mean",
-                      "--scale", "standard", "--hidden", "3", "--epochs", "3", "--seed", "0",
-                      "--out", str(model), "-q"])
-    assert rc == 0, err
+    model, data = train_with_cli(tmp_path_factory.mktemp("trained"))
     return model, model.read_bytes(), data
 
 
@@ -157,7 +145,7 @@ def predict_or_one_line(path, data) -> None:
     if rc:
         assert err.count("\n") == 1 and err.startswith("backprop predict: error: "), err
     else:
-        assert len(out.splitlines()) == 41, out
+        assert len(out.splitlines()) == 61, out
 
 
 @FUZZ

@@ -27,7 +27,7 @@ from backprop import ConfigError, MLPRegressor, ModelFileError, Network, load_mo
 from backprop.model import Model
 from backprop.preprocessing import MeanImputer, Preprocessor, StandardScaler
 from conftest import SRC, run_cli
-from test_io import edit_header, rewrite
+from test_io import edit_header, rewrite, train_with_cli
 
 MiB = 1 << 20
 GiB = 1 << 30
@@ -289,19 +289,7 @@ def test_a_legitimate_model_loads_in_the_memory_of_its_arrays(legit, tmp_path):
 # --- files that are not regular files ---------------------------------------------------
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory) -> tuple[Path, Path]:
-    """A model trained by ``backprop train`` (one-hot, imputation, scaling) and a CSV to predict."""
-    tmp = tmp_path_factory.mktemp("trained")
-    rng = np.random.default_rng(0)
-    rows = ["colour,a,b,label"] + [
-        f"{['red', 'green', 'blue'][i % 3]},{'' if i % 7 == 0 else round(rng.normal(), 3)},"
-        f"{round(rng.normal() + i % 2, 3)},{'yes' if i % 2 else 'no'}" for i in range(60)]
-    data = tmp / "data.csv"
-    data.write_text("\n".join(rows) + "\n")
-    model = tmp / "model.bp"
-    r = run_cli("train", data, "--target", "label", "--one-hot", "--impute", "mean", "--scale",
-                "standard", "--hidden", "3", "--epochs", "5", "--seed", "0", "--out", model, "-q")
-    assert r.returncode == 0, r.stderr
-    return model, data
+    return train_with_cli(tmp_path_factory.mktemp("trained"))
 
 
 def one_line_error(r: subprocess.CompletedProcess, match: str) -> None:
