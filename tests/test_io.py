@@ -15,6 +15,7 @@ import pytest
 import backprop.io as bio
 from backprop import ConfigError, Model, ModelFileError, Network, load_model, save_model
 from backprop._modelfile import checksum
+from conftest import run_cli
 
 
 # --- small transformers following the preprocessing protocol ------------------------
@@ -115,6 +116,21 @@ def rewrite(path: Path, mutate, resign: bool = True) -> None:
     with zipfile.ZipFile(path, "w") as zf:
         for name, data in entries.items():
             zf.writestr(name, data)
+
+
+def train_with_cli(tmp: Path) -> tuple[Path, Path]:
+    """A model written by ``backprop train`` (a one-hot column, mean imputation, scaling: the CSV
+    spec in its metadata, MeanImputer and StandardScaler), and the 60-row CSV it was trained on."""
+    rng = np.random.default_rng(0)
+    rows = ["colour,a,b,label"] + [
+        f"{['red', 'green', 'blue'][i % 3]},{'' if i % 7 == 0 else round(rng.normal(), 3)},"
+        f"{round(rng.normal() + i % 2, 3)},{'yes' if i % 2 else 'no'}" for i in range(60)]
+    data, model = tmp / "data.csv", tmp / "model.bp"
+    data.write_text("\n".join(rows) + "\n")
+    r = run_cli("train", data, "--target", "label", "--one-hot", "--impute", "mean", "--scale",
+                "standard", "--hidden", "3", "--epochs", "5", "--seed", "0", "--out", model, "-q")
+    assert r.returncode == 0, r.stderr
+    return model, data
 
 
 def edit_header(edit):
@@ -272,8 +288,17 @@ def test_refuses_object_arrays_inside_a_signed_model_file(saved, tmp_path):
     flag = tmp_path / "pwned"
     buf = io.BytesIO()
     np.save(buf, np.array([Evil(flag)], dtype=object), allow_pickle=True)
-    rewrite(path, lambda e: e.update({"arrays/network/params.npy": buf.getvalue()}))
+
+    def plant(entries, size=None):  # padded to the size the header implies, so its .npy header is read
+        name = "arrays/network/params.npy"
+        entries[name] = buf.getvalue().ljust(size or len(entries[name]), b"\0")
+
+    original = path.read_bytes()
+    rewrite(path, plant)
     _refused(path, "Python objects")
+    path.write_bytes(original)
+    rewrite(path, lambda e: plant(e, len(buf.getvalue())))
+    _refused(path, "says it holds")
     assert not flag.exists()
 
 
@@ -328,7 +353,8 @@ def test_refuses_unknown_format_versions(saved, version, match):
      "unknown activation 'swish'"),
     (edit_header(lambda h: h["arrays"]["network/params"].update(shape=[50])),
      "needs 51 parameters"),
-    (edit_header(lambda h: h["arrays"]["network/params"].update(dtype="<f4")), "header says <f4"),
+    (edit_header(lambda h: h["arrays"]["network/params"].update(dtype="<f4")),
+     "stored as <f4, but the network's dtype is float64"),
     (edit_header(lambda h: h.update(classes=["a", "b"])), "needs 3 class labels"),
     (edit_header(lambda h: h["preprocessing"][0].update(name="pickle_loader")),
      "unknown transformer 'pickle_loader'"),

@@ -27,6 +27,7 @@ import numpy as np
 
 from ._errors import ConfigError, DataError, check_choice
 from .network import Network
+from .preprocessing.base import chain_width
 
 __all__ = ["Model", "TASKS"]
 
@@ -83,6 +84,9 @@ class Model:
                 self.classes = list(range(max(k, 2)))
             self.classes = [c.item() if isinstance(c, np.generic) else c for c in self.classes]
             want = 2 if k == 1 else k
+            for c in self.classes:
+                if not isinstance(c, (str, int, float)) or (isinstance(c, float) and not np.isfinite(c)):
+                    raise ConfigError(f"class labels must be strings or finite numbers, got {c!r}")
             if len(self.classes) != want:
                 raise ConfigError(f"a classifier with {k} output unit(s) needs {want} class labels, "
                                   f"got {len(self.classes)}")
@@ -92,16 +96,37 @@ class Model:
                 raise ConfigError("target_transform is only for regression models")
         elif self.classes is not None:
             raise ConfigError("classes are only for classification models")
+        self._check_pipeline()
         if self.feature_names is not None:
             self.feature_names = [str(n) for n in self.feature_names]
-            if not self.preprocessing and len(self.feature_names) != self.network.n_inputs:
-                raise ConfigError(f"got {len(self.feature_names)} feature names for "
-                                  f"{self.network.n_inputs} network inputs")
+            n_in = self.n_features_in
+            if n_in is not None and len(self.feature_names) != n_in:
+                raise ConfigError(f"got {len(self.feature_names)} feature names for {n_in} "
+                                  + ("raw inputs" if self.preprocessing else "network inputs"))
+
+    def _check_pipeline(self) -> None:
+        """Fitted steps whose widths chain from the raw inputs to the network, and from its
+        outputs to the target transform."""
+        steps = self.preprocessing
+        width = chain_width(steps, None, [f"preprocessing[{i}]" for i in range(len(steps))])
+        if steps and width is not None and width != self.network.n_inputs:
+            raise ConfigError(f"the preprocessing gives {width} columns, the network takes "
+                              f"{self.network.n_inputs} inputs")
+        if self.target_transform is not None:
+            chain_width([self.target_transform], self.network.n_outputs, ["target_transform"])
 
     # --- the pipeline ---------------------------------------------------
     @property
     def n_outputs(self) -> int:
         return self.network.n_outputs
+
+    @property
+    def n_features_in(self) -> int | None:
+        """Number of raw input columns (None if the first preprocessing step does not say)."""
+        if not self.preprocessing:
+            return self.network.n_inputs
+        n = getattr(self.preprocessing[0], "n_features_in_", None)
+        return None if n is None else int(n)
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         """The inputs after every preprocessing step: what the network sees."""

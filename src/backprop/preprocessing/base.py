@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Sequence
 
 import numpy as np
 
@@ -54,6 +54,12 @@ class Transformer:
     @property
     def fitted(self) -> bool:
         return hasattr(self, "n_features_in_")
+
+    @property
+    def n_features_out_(self) -> int:
+        """Number of columns ``transform`` returns."""
+        self._check_fitted()
+        return len(self._source_columns())
 
     def _validate(self, X: Any, fit: bool = False) -> np.ndarray:
         """X as a new 2-D float array; on ``fit`` remember its width and column names."""
@@ -110,18 +116,82 @@ class Transformer:
 
     @classmethod
     def from_state(cls, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> "Transformer":
-        """Rebuild a transformer saved by :meth:`to_state`."""
-        if config.get("type", cls.__name__) != cls.__name__:
-            raise DataError(f"state of a {config.get('type')!r} cannot build a {cls.__name__}")
-        obj = cls(**cls._params_from_json(config.get("params", {})))
-        if config.get("fitted"):
-            obj.n_features_in_ = int(config["n_features_in"])
-            obj.feature_names_in_ = config.get("feature_names_in")
-            for name in cls._arrays:
-                if name not in arrays:
-                    raise DataError(f"saved {cls.__name__} lacks the array {name!r}")
-                setattr(obj, name, np.array(arrays[name]))
+        """Rebuild a transformer saved by :meth:`to_state`, checking every value (a model file
+        may be crafted): DataError naming the first setting or array that does not fit."""
+        name = cls.__name__
+        if not isinstance(config, dict) or config.get("type", name) != name:
+            kind = config.get("type") if isinstance(config, dict) else config
+            raise DataError(f"state of a {_show(kind)} cannot build a {name}")
+        params = config.get("params", {})
+        if not isinstance(params, dict):
+            raise DataError(f"{name} params must be an object, got {_show(params)}")
+        unknown = sorted(set(params) - set(cls._param_names()))
+        if unknown:
+            raise DataError(f"{name} has no parameter {_show(unknown[0])}; valid: "
+                            f"{', '.join(cls._param_names())}")
+        try:
+            obj = cls(**cls._params_from_json(params))
+            obj._check_params()
+        except (ConfigError, TypeError, ValueError) as exc:
+            raise DataError(f"{name}: invalid params ({exc})") from None
+        fitted = config.get("fitted", False)
+        if not isinstance(fitted, bool):
+            raise DataError(f"{name} fitted must be true or false, got {_show(fitted)}")
+        if fitted:
+            n, names = config.get("n_features_in"), config.get("feature_names_in")
+            if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+                raise DataError(f"{name} n_features_in must be a positive integer, got {_show(n)}")
+            if names is not None and (not isinstance(names, list) or len(names) != n
+                                      or not all(isinstance(c, str) for c in names)):
+                raise DataError(f"{name} feature_names_in must be {n} column names, got {_show(names)}")
+            obj.n_features_in_, obj.feature_names_in_ = n, names
+            for attr in cls._arrays:
+                if attr not in arrays:
+                    raise DataError(f"saved {name} lacks the array {attr!r}")
+                setattr(obj, attr, np.array(arrays[attr]))
+            obj._check_state()
         return obj
+
+    def _check_params(self) -> None:
+        """ConfigError if a constructor argument is of the wrong type or out of range."""
+
+    def _check_state(self) -> None:
+        """DataError if a fitted array loaded by :meth:`from_state` does not fit ``n_features_in_``."""
+
+    def _state_array(self, attr: str, length: int | None, kinds: str = "f") -> np.ndarray:
+        """The fitted array ``attr``, checked: shape ``(length,)`` (any length if None), dtype
+        kind in ``kinds`` (``f``: float32/float64, ``i``: integers, ``b``: bool), finite."""
+        a, where = getattr(self, attr), f"{type(self).__name__}.{attr}"
+        if a.ndim != 1 or (length is not None and len(a) != length):
+            raise DataError(f"{where} has shape {a.shape}; " + ("it must be 1-D" if length is None else
+                            f"with n_features_in={self.n_features_in_} it must be ({length},)"))
+        ok = {"f": a.dtype in (np.float32, np.float64), "i": a.dtype.kind in "iu", "b": a.dtype == bool}
+        if not any(ok[k] for k in kinds):
+            raise DataError(f"{where} has dtype {a.dtype}; expected "
+                            + " or ".join({"f": "float", "i": "integer", "b": "bool"}[k] for k in kinds))
+        if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
+            raise DataError(f"{where} holds NaN or infinity")
+        return a
+
+
+def chain_width(steps: Sequence[Any], width: int | None, labels: Sequence[str]) -> int | None:
+    """The width after fitted ``steps`` applied in turn to ``width`` columns; ConfigError if a
+    step is not fitted or was fitted on another width.  Steps that do not say their widths
+    (``n_features_in_``, ``n_features_out_``) are taken on trust (the result is then None)."""
+    for step, label in zip(steps, labels):
+        what = f"{label} ({type(step).__name__})"
+        if getattr(step, "fitted", True) is False:
+            raise ConfigError(f"{what} is not fitted; fit it first")
+        n_in = getattr(step, "n_features_in_", None)
+        if n_in is not None and width is not None and n_in != width:
+            raise ConfigError(f"{what} was fitted on {n_in} columns but gets {width}")
+        width = getattr(step, "n_features_out_", None)
+    return width
+
+
+def _show(v: Any) -> str:
+    text = repr(v)
+    return text if len(text) <= 60 else text[:60] + "..."
 
 
 def check_range(feature_range: Any) -> tuple[float, float]:
@@ -133,6 +203,13 @@ def check_range(feature_range: Any) -> tuple[float, float]:
         raise ConfigError(f"feature_range must have low < high, e.g. (0, 1) or (-1, 1); "
                           f"got {feature_range!r}")
     return lo, hi
+
+
+def check_flags(step: Transformer, *names: str) -> None:
+    """ConfigError unless each named constructor argument is True or False."""
+    for name in names:
+        if not isinstance(getattr(step, name), (bool, np.bool_)):
+            raise ConfigError(f"{name} must be True or False, got {_show(getattr(step, name))}")
 
 
 def column_stat(self: Transformer, X: np.ndarray, f: Any) -> np.ndarray:

@@ -6,8 +6,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .._errors import ConfigError, DataError
-from .base import State, Transformer
+from .._errors import BackpropError, ConfigError, DataError
+from .base import State, Transformer, chain_width
 
 
 class Preprocessor(Transformer):
@@ -104,12 +104,22 @@ class Preprocessor(Transformer):
     @classmethod
     def from_state(cls, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> "Preprocessor":
         from . import transformer_from_state
+        saved = config.get("steps", []) if isinstance(config, dict) else None
+        if not isinstance(saved, list) or not all(isinstance(c, dict) for c in saved):
+            raise DataError(f"Preprocessor steps must be a list of objects, got {saved!r:.60}")
         steps = []
-        for i, c in enumerate(config.get("steps", [])):
+        for i, c in enumerate(saved):
             prefix = f"steps.{i}."
-            steps.append(transformer_from_state(
-                c, {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}))
+            try:
+                steps.append(transformer_from_state(
+                    c, {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}))
+            except BackpropError as exc:
+                raise DataError(f"Preprocessor step {i}: {exc}") from None
         return super().from_state({**config, "params": {"steps": steps}}, arrays)
+
+    def _check_state(self) -> None:
+        chain_width(self.steps, self.n_features_in_,
+                    [f"Preprocessor step {i}" for i in range(len(self.steps))])
 
 
 class _Named:

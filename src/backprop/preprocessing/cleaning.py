@@ -7,7 +7,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .._errors import ConfigError, DataError
-from .base import Transformer, is_nan
+from .base import Transformer, check_flags, is_nan
 
 class MeanImputer(Transformer):
     """Replace missing values by the column's mean over the training data (the lecture's tip).
@@ -104,6 +104,28 @@ class MeanImputer(Transformer):
             out[X[:, n + i] > 0.5, j] = self.missing_values
         return out
 
+    def _check_params(self) -> None:
+        mv, cols = self.missing_values, self.columns
+        number = isinstance(mv, (int, float, np.number)) and not isinstance(mv, (bool, np.bool_))
+        if not number or np.isinf(mv):
+            raise ConfigError(f"missing_values must be NaN or a finite number, got {mv!r}")
+        if cols is not None and (not isinstance(cols, (list, tuple)) or not all(
+                isinstance(c, (str, int, np.integer)) and not isinstance(c, bool) for c in cols)):
+            raise ConfigError(f"columns must be None or a list of column indices or names, got {cols!r}")
+        check_flags(self, "add_indicator")
+
+    def _check_state(self) -> None:
+        n = self.n_features_in_
+        cols = self._state_array("columns_", None, "i")
+        if len(cols) and (cols[0] < 0 or cols[-1] >= n or np.any(np.diff(cols) <= 0)):
+            raise DataError(f"MeanImputer.columns_ must be increasing column indices in 0..{n - 1}")
+        self._state_array("statistics_", len(cols))
+        ind = self._state_array("indicator_features_", None, "i")
+        if (not np.isin(ind, cols).all() or np.any(np.diff(ind) <= 0)
+                or (len(ind) and not self.add_indicator)):
+            raise DataError("MeanImputer.indicator_features_ must be increasing imputed columns "
+                            "(and empty without add_indicator)")
+
     def export_ops(self) -> list:
         """``x_j <- mean_j`` where x_j is NaN (imputed columns; NaN elsewhere: left as is)."""
         self._check_fitted()
@@ -146,6 +168,12 @@ class ConstantColumnRemover(Transformer):
         out[:, self.keep_] = X
         out[:, ~self.keep_] = self.constant_values_
         return out
+
+    def _check_state(self) -> None:
+        keep = self._state_array("keep_", self.n_features_in_, "b")
+        if not keep.any():
+            raise DataError("ConstantColumnRemover.keep_ keeps no column")
+        self._state_array("constant_values_", int((~keep).sum()))
 
     def _source_columns(self) -> np.ndarray:
         return np.flatnonzero(self.keep_)

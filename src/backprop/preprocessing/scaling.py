@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import check_choice
-from .base import Transformer, as_2d, check_range, column_stat
+from .._errors import DataError, check_choice
+from .base import Transformer, as_2d, check_flags, check_range, column_stat
 
 class MinMaxScaler(Transformer):
     """Map each column's training range [min, max] linearly onto ``feature_range``.
@@ -48,6 +48,17 @@ class MinMaxScaler(Transformer):
         X /= self.scale_
         return X
 
+    def _check_params(self) -> None:
+        check_range(self.feature_range)
+
+    def _check_state(self) -> None:
+        n = self.n_features_in_
+        low, high = self._state_array("data_min_", n), self._state_array("data_max_", n)
+        self._state_array("min_", n)
+        _nonzero(self, "scale_")
+        if np.any(low > high):
+            raise DataError("MinMaxScaler.data_min_ exceeds data_max_")
+
     def export_ops(self) -> list:
         """``x' = (x - a) m`` with ``a = -min_ / scale_``, ``m = scale_`` (see ``docs/export.md``)."""
         self._check_fitted()
@@ -82,6 +93,15 @@ class StandardScaler(Transformer):
         X *= self.scale_
         X += self.mean_
         return X
+
+    def _check_params(self) -> None:
+        check_flags(self, "with_mean", "with_std")
+
+    def _check_state(self) -> None:
+        self._state_array("mean_", self.n_features_in_)
+        if np.any(self._state_array("scale_", self.n_features_in_) <= 0):
+            raise DataError("StandardScaler.scale_ must be positive (a standard deviation, 1 for a "
+                            "constant column)")
 
     def export_ops(self) -> list:
         """``x' = (x - mean) / std`` as one affine op (see ``docs/export.md``)."""
@@ -126,7 +146,21 @@ class TargetScaler(Transformer):
         y = np.asarray(X)
         return (self._validate(as_2d(y)) * self.scale_ + self.offset_).reshape(y.shape)
 
+    def _check_params(self) -> None:
+        check_choice("target scaling method", self.method, ("standard", "minmax"))
+        check_range(self.feature_range)
+
+    def _check_state(self) -> None:
+        self._state_array("offset_", self.n_features_in_)
+        _nonzero(self, "scale_")
+
     def export_ops(self) -> list:
         """``y' = (y - offset) / scale`` as one affine op; exporters invert it on the outputs."""
         self._check_fitted()
         return [("affine", {"offset": self.offset_, "scale": 1.0 / self.scale_})]
+
+
+def _nonzero(step: Transformer, attr: str) -> None:
+    """Check the fitted array ``attr`` (one finite float per column) holds no zero: it divides."""
+    if np.any(step._state_array(attr, step.n_features_in_) == 0):
+        raise DataError(f"{type(step).__name__}.{attr} holds a zero (it divides)")
