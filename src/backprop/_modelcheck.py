@@ -76,6 +76,7 @@ CSV_FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "categories": (lambda v: isinstance(v, dict) and all(_distinct_strings(c) and c for c in v.values()),
                    "an object mapping column names to lists of distinct categories"),
     "missing": (_strings, "a list of strings"),
+    "drop": (_strings, "a list of column names"),
 }
 
 
@@ -103,11 +104,16 @@ def check_metadata(model: Any) -> None:
         return
     if target is not None and target not in columns:
         raise ConfigError(f"metadata.csv.target {_show(target)} is not one of metadata.csv.columns")
-    for name in categories:
+    drop = set(csv.get("drop") or ())
+    for name in drop:
         if name not in columns or name == target:
+            raise ConfigError(f"metadata.csv.drop names {_show(name)}, which is not an input "
+                              "column in metadata.csv.columns")
+    for name in categories:
+        if name not in columns or name == target or name in drop:
             raise ConfigError(f"metadata.csv.categories names {_show(name)}, which is not an input "
                               "column in metadata.csv.columns")
-    width = sum(len(categories.get(c, [c])) for c in columns if c != target)
+    width = sum(len(categories.get(c, [c])) for c in columns if c != target and c not in drop)
     n_in = model.n_features_in
     if n_in is not None and width != n_in:
         raise ConfigError(f"metadata.csv describes {width} input column(s) (columns without the "
