@@ -99,3 +99,9 @@ def test_dagger_rejects_more_rounds_than_frames():
     from backprop import ConfigError
     with pytest.raises(ConfigError, match="dagger_rounds"):
         train_dagger(AlvinnConfig(frames=5, dagger_rounds=6))
+
+
+def test_a_short_on_the_fly_run_is_not_limited_by_the_dagger_settings():
+    from backprop.alvinn import train_on_the_fly
+    session = train_on_the_fly(AlvinnConfig(frames=5, supersample=1))      # dagger_rounds = 10 > 5 frames
+    assert len(session.losses) == 5 and session.rounds == []

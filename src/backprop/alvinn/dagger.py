@@ -33,6 +33,7 @@ from typing import Callable
 
 import numpy as np
 
+from .._errors import check_range
 from .evaluate import offset_limits
 from .replay import ReplayMemory
 from .simulate import AlvinnConfig, Session, pass_trainer, training_parts
@@ -58,6 +59,7 @@ def train_dagger(config: AlvinnConfig,
     that drove the round, pi_hat_i).  ``progress(round, rounds, loss)`` is
     called after each round.
     """
+    check_range("dagger_rounds", config.dagger_rounds, 1, config.frames)   # each round drives >= 1 frame
     driver, vehicle, road, teacher, augmenter, rng = training_parts(config)
     net, code, camera = driver.net, driver.code, driver.camera
     n_samples = -(-config.frames // config.dagger_sample_every)

@@ -107,7 +107,7 @@ class AlvinnConfig:
         check_range("batch_size", self.batch_size, 1, None)
         check_range("learning_rate", self.learning_rate, 0.0, None, low_open=True)
         check_range("sample_every", self.sample_every, 1, None)
-        check_range("dagger_rounds", self.dagger_rounds, 1, self.frames)
+        check_range("dagger_rounds", self.dagger_rounds, 1, None)
         check_range("dagger_epochs", self.dagger_epochs, 1, None)
         check_range("dagger_beta", self.dagger_beta, 0.0, 1.0)
         check_range("dagger_sample_every", self.dagger_sample_every, 1, None)
