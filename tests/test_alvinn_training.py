@@ -5,13 +5,15 @@ import re
 import numpy as np
 import pytest
 
-from backprop.alvinn import AlvinnConfig, Camera, drive, pass_trainer, test_road, train_on_the_fly
+from backprop.alvinn import (COURSES, AlvinnConfig, drive, pass_trainer, test_road, train_dagger,
+                             train_on_the_fly)
 from backprop.alvinn.simulate import build_network, make_parts
 from conftest import run_cli
 
-# Short settings for the suite: 1000 frames, 1 x 1 sub-pixels, a 1 km drive on course 7.
+# Short settings for the suite: 1000 frames, 1 x 1 sub-pixels, a 1 km drive on course 7
+# and 500 m of hard course 7.
 SHORT = dict(frames=1000, supersample=1)
-EVAL_M = 1000.0
+EVAL_M, HARD_M = 1000.0, 500.0
 
 
 def test_fan_in_learning_rates_equal_per_layer_sgd_steps(rng):
@@ -86,19 +88,23 @@ def test_unscaled_learning_rate_saturates_the_hidden_units_fan_in_scaling_does_n
 
 @pytest.fixture(scope="module")
 def short_runs():
-    """Augmented and non-augmented short runs over three training seeds, driven on course 7."""
-    road = test_road(7, EVAL_M)
-    out = {}
-    for augmentation in (True, False):
+    """Augmented, non-augmented and DAgger short runs over three training seeds.
+
+    Keys ``(arm, seed)``; values ``(session, gentle result, hard result)``.
+    """
+    road, hard = test_road(7, EVAL_M), COURSES["hard"]
+    hard_road, out = hard.road_for(7, HARD_M), {}
+    for arm in ("augmented", "no-augmentation", "dagger"):
         for seed in (0, 1, 2):
-            config = AlvinnConfig(seed=seed, augmentation=augmentation, **SHORT)
-            session = train_on_the_fly(config)
-            out[augmentation, seed] = (session, drive(session.driver, road, config, EVAL_M))
+            config = AlvinnConfig(seed=seed, augmentation=arm == "augmented", **SHORT)
+            session = (train_dagger if arm == "dagger" else train_on_the_fly)(config)
+            out[arm, seed] = (session, drive(session.driver, road, config, EVAL_M),
+                              drive(session.driver, hard_road, config, HARD_M, sensor=hard.sensor(7)))
     return out
 
 
 def test_short_closed_loop_run_stays_on_the_road(short_runs):
-    session, result = short_runs[True, 0]
+    session, result, _ = short_runs["augmented", 0]
     m = result["metrics"]
     assert len(session.losses) == SHORT["frames"] and np.isfinite(session.losses).all()
     assert np.mean(session.losses[-50:]) < 0.5 * np.mean(session.losses[:20])
@@ -109,13 +115,24 @@ def test_short_closed_loop_run_stays_on_the_road(short_runs):
 
 def test_augmentation_ablation_no_augmentation_drifts_off(short_runs):
     """Covariate shift: without shifted/rotated views the policy leaves the road."""
-    def median(key, aug):
-        return np.median([short_runs[aug, s][1]["metrics"][key] for s in (0, 1, 2)])
-    total = {aug: sum(short_runs[aug, s][1]["metrics"]["interventions"] for s in (0, 1, 2))
-             for aug in (True, False)}
-    assert total[False] > total[True]
-    assert median("mean_abs_offset", False) > 1.3 * median("mean_abs_offset", True)
-    assert median("in_lane", True) > median("in_lane", False) + 0.02
+    def median(key, arm):
+        return np.median([short_runs[arm, s][1]["metrics"][key] for s in (0, 1, 2)])
+    total = {arm: sum(short_runs[arm, s][1]["metrics"]["interventions"] for s in (0, 1, 2))
+             for arm in ("augmented", "no-augmentation")}
+    assert total["no-augmentation"] > total["augmented"]
+    assert median("mean_abs_offset", "no-augmentation") > 1.3 * median("mean_abs_offset", "augmented")
+    assert median("in_lane", "augmented") > median("in_lane", "no-augmentation") + 0.02
+
+
+def test_on_the_hard_course_only_the_cloned_driver_fails(short_runs):
+    """ALVINN's lesson (issue 18): on sharp S-bends in a narrow lane the behavioural clone needs the
+    safety driver again and again; the augmented network and DAgger mostly drive on."""
+    per_km = {arm: [short_runs[arm, s][2]["metrics"]["interventions_per_km"] for s in (0, 1, 2)]
+              for arm in ("augmented", "no-augmentation", "dagger")}
+    assert min(per_km["no-augmentation"]) >= 10                    # every seed, >= 5 in 500 m
+    assert sum(per_km["no-augmentation"]) > 5 * sum(per_km["augmented"])
+    assert np.median(per_km["dagger"]) < 0.25 * np.median(per_km["no-augmentation"])
+    assert sum(per_km["dagger"]) < sum(per_km["no-augmentation"])
 
 
 def test_the_1989_layout_trains_with_a_range_retina():
@@ -141,6 +158,17 @@ def test_demo_end_to_end(tmp_path):
     assert "frame 100/120" in res.stderr                 # progress goes to stderr
     for name in ["retina.png", "hidden_weights.png", "path_7.png"]:
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_demo_dagger_on_a_hard_course():
+    res = run_cli("demo", "alvinn", "--dagger", "--frames", "100", "--family", "hard", "--length", "100")
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert "training: DAgger, 10 rounds" in out and "augmentation off" in out
+    rounds = re.findall(r"round (\d+): beta ([\d.]+), network steered (\d+)%", out)
+    assert [int(r[0]) for r in rounds] == list(range(10))
+    assert float(rounds[0][1]) == 1.0 and rounds[0][2] == "0"           # round 0: the demonstrator drives
+    assert "hard course 7 (100 m, lane 3.5 m):" in out and "round 10/10" in res.stderr
 
 
 def test_demo_rejects_bad_settings():

@@ -8,6 +8,7 @@ They also subclass the built-in type a Python user would expect
 
 from __future__ import annotations
 
+import argparse
 from typing import Iterable
 
 import numpy as np
@@ -62,3 +63,11 @@ def check_finite(name: str, a: np.ndarray) -> None:
         kind = "NaN" if np.isnan(a[tuple(bad)]) else "infinity"
         where = f"row {bad[0]}" + (f", column {bad[1]}" if len(bad) > 1 else "")
         raise DataError(f"{name} contains {kind} ({where}); remove or impute missing values first")
+
+
+def parse_list(text: str, kind: type = float, what: str = "value") -> list:
+    """Parse ``"1,0.5,2"`` into a list; an argparse type error names the bad item."""
+    try:
+        return [kind(v) for v in text.replace(" ", "").split(",") if v != ""]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list of {what}s, got {text!r}") from None

@@ -14,7 +14,7 @@ import os
 import sys
 from typing import NoReturn, Sequence
 
-from ._errors import BackpropError, UsageError
+from ._errors import BackpropError, UsageError, parse_list  # noqa: F401  (parse_list: for the commands)
 
 # One line per command: "name: module".  Order is the order of --help.
 COMMANDS = [
@@ -83,14 +83,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         print(f"backprop {args.command}: error: {exc.strerror}: {exc.filename}", file=sys.stderr)
         return 1
-
-
-def parse_list(text: str, kind: type = float, what: str = "value") -> list:
-    """Parse ``"1,0.5,2"`` into a list; an argparse type error names the bad item."""
-    try:
-        return [kind(v) for v in text.replace(" ", "").split(",") if v != ""]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a comma-separated list of {what}s, got {text!r}") from None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,7 +12,8 @@ in the vehicle frame (x forward, y left, z up).  A ray with d_z >= 0 sees
 sky; otherwise it meets the ground at t = h / (-d_z), the point (t d_x, t d_y).
 That point's lateral distance from the centreline (nearest centreline vertex,
 every 2 m from 10 m behind to 150 m ahead, distance along its normal) picks
-the intensity: road 0.55, edge line 0.90, off-road 0.20, sky 0.85.  Each
+the intensity: road 0.55, edge line 0.90, off-road 0.20, sky 0.85 (the
+road's edge is at its ``half_width``, the 0.15 m edge lines 0.15 m inside).  Each
 pixel averages ``supersample``^2 sub-pixel rays, a stand-in for ALVINN's
 480x512 -> 30x32 reduction.  The geometry follows the TilerVerify renderer
 (straight roads) extended to curved ones.
@@ -27,7 +28,7 @@ import numpy as np
 from .._errors import check_range
 from .road import Road
 
-__all__ = ["Camera", "RangeFinder", "standardize"]
+__all__ = ["Camera", "RangeFinder", "SensorNoise", "standardize"]
 
 
 class Camera:
@@ -46,11 +47,11 @@ class Camera:
     supersample : int
         Sub-pixel rays per pixel along each axis (anti-aliasing).
     lines : bool
-        Draw the 0.15 m edge lines at +-1.85 m.
+        Draw the 0.15 m edge lines 0.15 m inside the road edge (at +-1.85 m on a 4 m road).
     """
 
     ROAD, OFFROAD, LINE, SKY = 0.55, 0.20, 0.90, 0.85
-    LINE_AT, LINE_WIDTH = 1.85, 0.15
+    LINE_INSET, LINE_WIDTH = 0.15, 0.15
 
     def __init__(self, rows: int = 30, cols: int = 32, height: float = 2.0, pitch_deg: float = 12.0,
                  hfov_deg: float = 60.0, supersample: int = 2, lines: bool = True):
@@ -92,12 +93,12 @@ class Camera:
             u, v = f * right / fwd, f * down / fwd
         return v + self.rows / 2 - 0.5, u + self.cols / 2 - 0.5
 
-    def intensity(self, d: np.ndarray) -> np.ndarray:
-        """Ground intensity at signed lateral distance ``d`` from the centreline."""
+    def intensity(self, d: np.ndarray, half_width: float = 2.0) -> np.ndarray:
+        """Ground intensity at signed lateral distance ``d`` from the centreline of a road this wide."""
         a = np.abs(d)
-        out = np.where(a <= 2.0, self.ROAD, self.OFFROAD)
+        out = np.where(a <= half_width, self.ROAD, self.OFFROAD)
         if self.lines:
-            out[np.abs(a - self.LINE_AT) <= self.LINE_WIDTH / 2] = self.LINE
+            out[np.abs(a - (half_width - self.LINE_INSET)) <= self.LINE_WIDTH / 2] = self.LINE
         return out
 
     def lateral_distance(self, road: Road, poses: np.ndarray, s: float, points: np.ndarray) -> np.ndarray:
@@ -123,7 +124,7 @@ class Camera:
         poses = np.atleast_2d(np.asarray(poses, dtype=float))
         K, ss = poses.shape[0], self.supersample
         pts = self._sub_pts.reshape(-1, 2)
-        ground = self.intensity(self.lateral_distance(road, poses, s, pts))
+        ground = self.intensity(self.lateral_distance(road, poses, s, pts), road.half_width)
         sub = np.full((K, self.rows * ss, self.cols * ss), self.SKY)
         sub[:, self._sub_ground0:, :] = ground.reshape(K, -1, self.cols * ss)
         return sub.reshape(K, self.rows, ss, self.cols, ss).mean(axis=(2, 4))
@@ -157,6 +158,52 @@ class RangeFinder:
     def render(self, n: int = 1) -> np.ndarray:
         """``n`` copies of the range retina, shape (n, rows, cols)."""
         return np.broadcast_to(self.image, (n, self.rows, self.cols)).copy()
+
+
+class SensorNoise:
+    """Disturbances of rendered retinas: pixel noise and changing light (evaluation conditions).
+
+    Frame t becomes ``g_t (1 + a_t u / (cols / 2)) image + N(0, noise_sd^2)``
+    per pixel, with u the column centre's offset from the image centre: g_t is
+    the overall light and a_t a left-right slope (sun from one side).  Both
+    drift as AR(1) processes, g_t - 1 and a_t with stationary SDs ``gain_sd``
+    and ``slope_sd`` and coefficient ``rho`` per frame.  Per-image
+    standardisation removes g_t exactly (ALVINN normalised intensity "to
+    reduce lighting variability"); the slope and the noise remain.
+
+    Parameters
+    ----------
+    noise_sd : float
+        SD of the independent pixel noise (intensities are 0..1).
+    gain_sd, slope_sd : float
+        Stationary SDs of the light's drift.
+    rho : float
+        AR(1) coefficient per frame (0.99: the light changes over about 100 frames = 100 m).
+    random_state : int, Generator or None
+        Seed of the noise.
+    """
+
+    def __init__(self, noise_sd: float = 0.0, gain_sd: float = 0.0, slope_sd: float = 0.0,
+                 rho: float = 0.99, random_state: int | np.random.Generator | None = None):
+        for name, value in (("noise_sd", noise_sd), ("gain_sd", gain_sd), ("slope_sd", slope_sd)):
+            check_range(name, value, 0.0, None)
+        check_range("rho", rho, 0.0, 1.0, high_open=True)
+        self.noise_sd, self.gain_sd, self.slope_sd, self.rho = noise_sd, gain_sd, slope_sd, rho
+        self.rng = np.random.default_rng(random_state)
+        innovation = np.sqrt(1 - rho * rho)
+        self._step = np.array([gain_sd, slope_sd]) * innovation
+        self.state = self.rng.normal(0.0, 1.0, 2) * [gain_sd, slope_sd]   # start in the stationary law
+
+    def __call__(self, images: np.ndarray) -> np.ndarray:
+        """The disturbed copy of retinas (K, rows, cols), the light advanced by one frame."""
+        self.state = self.rho * self.state + self.rng.normal(0.0, 1.0, 2) * self._step
+        gain, slope = 1.0 + self.state[0], self.state[1]
+        cols = images.shape[-1]
+        u = (np.arange(cols) + 0.5 - cols / 2) / (cols / 2)
+        out = gain * (1.0 + slope * u) * images
+        if self.noise_sd > 0:
+            out = out + self.rng.normal(0.0, self.noise_sd, images.shape)
+        return out
 
 
 def standardize(images: np.ndarray) -> np.ndarray:

@@ -6,20 +6,29 @@ centreline is sampled every ``ds`` metres from a curvature profile kappa(s)
 
     straight U[40, 120] m -> clothoid ramp 20 m -> arc U[30, 90] m at +-kappa_0 -> ramp 20 m
 
-with kappa_0 ~ U[1/80, 1/25] and a random sign.  Heading and position are
-the integrals psi(s) = int kappa ds, x = int cos psi ds, y = int sin psi ds
-(trapezoid rule).  The road is one lane, 4 m wide (ALVINN's one-lane roads);
-the *lateral offset* of a point is its signed distance from the centreline,
+with kappa_0 ~ U[1/80, 1/25] and a random sign (the ``gentle`` family of
+:class:`RoadSpec`; other families change these ranges, the lane width, and
+add lane changes).  Heading and position are the integrals
+psi(s) = int kappa ds, x = int cos psi ds, y = int sin psi ds (trapezoid rule).
+The road is one lane, 4 m wide by default (ALVINN's one-lane roads); the
+*lateral offset* of a point is its signed distance from the centreline,
 positive to the left.
+
+A *lane change* is the curvature wave kappa(s) = k sin(2 pi s / L) over
+L metres: the heading returns to its start and the lane ends up shifted
+sideways by w = k L^2 / (2 pi), so k = 2 pi w / L^2.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from .._errors import ConfigError, check_range
 
-__all__ = ["Road", "make_road", "training_road", "test_road", "TEST_COURSES"]
+__all__ = ["Road", "RoadSpec", "make_road", "training_road", "test_road", "TEST_COURSES",
+           "lane_change_profile"]
 
 TEST_COURSES = (7, 8, 9)
 """Seeds of the held-out courses (1.5 km each); training courses use seeds 100 + k."""
@@ -102,29 +111,68 @@ class Road:
         return V, N
 
 
+@dataclass(frozen=True)
+class RoadSpec:
+    """How the random roads of one family are drawn (lengths in m, curvatures in 1/m).
+
+    Each cycle of the profile is: a straight of U[*straight] m, then (when
+    ``lane_change`` > 0) a lane change moving the lane ``lane_change`` m
+    sideways (random side) over ``lane_change_length`` m, then a clothoid ramp
+    of ``ramp`` m to +-1/U[*radius], an arc of U[*arc] m and a ramp back to 0.
+    The defaults are the gentle roads of the research note (R1.2).
+    """
+
+    straight: tuple[float, float] = (40.0, 120.0)
+    ramp: float = 20.0
+    radius: tuple[float, float] = (25.0, 80.0)
+    arc: tuple[float, float] = (30.0, 90.0)
+    lane_width: float = 4.0
+    lane_change: float = 0.0
+    lane_change_length: float = 30.0
+
+    def __post_init__(self) -> None:
+        for name in ("straight", "radius", "arc"):
+            lo, hi = getattr(self, name)
+            check_range(f"{name} low end", lo, 0.0, hi)
+        check_range("radius low end", self.radius[0], 0.0, None, low_open=True)
+        check_range("ramp", self.ramp, 0.0, None, low_open=True)
+        check_range("lane_width", self.lane_width, 0.5, None)
+        check_range("lane_change", self.lane_change, 0.0, None)
+        check_range("lane_change_length", self.lane_change_length, 1.0, None)
+
+
+def lane_change_profile(width: float, length: float, ds: float = 0.5) -> np.ndarray:
+    """Curvature k sin(2 pi s / L), k = 2 pi w / L^2: the lane moves ``width`` m sideways (left if > 0)."""
+    n = max(2, int(round(length / ds)))
+    s = (np.arange(n) + 0.5) * (length / n)
+    return 2 * np.pi * width / length ** 2 * np.sin(2 * np.pi * s / length)
+
+
 def curvature_profile(rng: np.random.Generator, length: float, ds: float = 0.5,
-                      straight: tuple[float, float] = (40.0, 120.0), ramp: float = 20.0,
-                      radius: tuple[float, float] = (25.0, 80.0),
-                      arc: tuple[float, float] = (30.0, 90.0)) -> np.ndarray:
-    """A curvature profile of at least ``length`` metres: straight, ramp, arc, ramp, repeated."""
+                      spec: RoadSpec = RoadSpec()) -> np.ndarray:
+    """A curvature profile of at least ``length`` metres: straight, (lane change), ramp, arc, ramp, repeated."""
     pieces: list[np.ndarray] = []
     total = 0
     n_needed = int(np.ceil(length / ds)) + 1
     while total < n_needed:
-        n_straight = int(rng.uniform(*straight) / ds)
-        k0 = rng.choice([-1.0, 1.0]) / rng.uniform(*radius)
-        n_ramp, n_arc = int(ramp / ds), int(rng.uniform(*arc) / ds)
+        n_straight = int(rng.uniform(*spec.straight) / ds)
+        k0 = rng.choice([-1.0, 1.0]) / rng.uniform(*spec.radius)
+        n_ramp, n_arc = int(spec.ramp / ds), int(rng.uniform(*spec.arc) / ds)
         up = np.linspace(0.0, k0, n_ramp, endpoint=False)
-        for piece in (np.zeros(n_straight), up, np.full(n_arc, k0), up[::-1]):
+        change = np.zeros(0)
+        if spec.lane_change > 0:                  # drawn last: gentle roads keep their draws
+            change = lane_change_profile(rng.choice([-1.0, 1.0]) * spec.lane_change,
+                                         spec.lane_change_length, ds)
+        for piece in (np.zeros(n_straight), change, up, np.full(n_arc, k0), up[::-1]):
             pieces.append(piece)
             total += piece.size
     return np.concatenate(pieces)[:n_needed]
 
 
-def make_road(seed: int, length: float, ds: float = 0.5, half_width: float = 2.0) -> Road:
-    """The road fixed by ``seed``: a random curvature profile of ``length`` metres."""
+def make_road(seed: int, length: float, ds: float = 0.5, spec: RoadSpec = RoadSpec()) -> Road:
+    """The road fixed by ``seed`` and ``spec``: a random curvature profile of ``length`` metres."""
     check_range("road length", length, 10.0, None)
-    return Road(curvature_profile(np.random.default_rng(seed), length, ds), ds, half_width)
+    return Road(curvature_profile(np.random.default_rng(seed), length, ds, spec), ds, spec.lane_width / 2)
 
 
 def training_road(k: int, length: float) -> Road:
@@ -132,9 +180,10 @@ def training_road(k: int, length: float) -> Road:
     return make_road(100 + int(k), length)
 
 
-def test_road(seed: int, length: float = 1500.0, margin: float = 200.0) -> Road:
+def test_road(seed: int, length: float = 1500.0, margin: float = 200.0,
+              spec: RoadSpec = RoadSpec()) -> Road:
     """Held-out course ``seed`` (7, 8 or 9 by convention): ``length`` metres plus a look-ahead margin."""
-    return make_road(int(seed), length + margin)
+    return make_road(int(seed), length + margin, spec=spec)
 
 
 test_road.__test__ = False  # not a pytest test

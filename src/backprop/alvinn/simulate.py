@@ -12,8 +12,7 @@ weights and biases of layer l (eta / 960 and eta / 4 for 960-4-30), given
 to the trainer as per-parameter rates: without them, 960 standardised
 inputs drive the 4 logistic hidden units into saturation and training stalls.
 
-Evaluation: the network drives a held-out course; a safety driver resets the
-car onto the centreline whenever |lateral offset| > 3 m (an intervention).
+Closed-loop evaluation is in :mod:`.evaluate`, DAgger in :mod:`.dagger`.
 """
 
 from __future__ import annotations
@@ -29,14 +28,14 @@ from ..network import Network
 from ..training import Trainer
 from .augment import Augmenter
 from .camera import Camera, RangeFinder, standardize
-from .driver import Demonstrator, pure_pursuit
+from .driver import Demonstrator
 from .encoding import SteeringCode
 from .replay import ReplayMemory
 from .road import Road, training_road
 from .vehicle import Vehicle
 
 __all__ = ["AlvinnConfig", "Driver", "LAYOUTS", "build_network", "fan_in_learning_rates",
-           "pass_trainer", "train_on_the_fly", "drive"]
+           "pass_trainer", "train_on_the_fly", "make_parts", "training_parts", "Session"]
 
 LAYOUTS = {
     "1990": dict(range_retina=False, n_hidden=4, n_outputs=30, hump="gaussian"),
@@ -84,7 +83,12 @@ class AlvinnConfig:
     driver_noise: float = 0.003
     supersample: int = 2
     lines: bool = True
-    intervention_offset: float = 3.0
+    intervention_margin: float = 1.0
+    # DAgger (see .dagger)
+    dagger_rounds: int = 10
+    dagger_epochs: int = 30
+    dagger_beta: float = 0.5
+    dagger_sample_every: int = 2
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -102,6 +106,11 @@ class AlvinnConfig:
         check_range("buffer_size", self.buffer_size, 1, None)
         check_range("batch_size", self.batch_size, 1, None)
         check_range("learning_rate", self.learning_rate, 0.0, None, low_open=True)
+        check_range("sample_every", self.sample_every, 1, None)
+        check_range("dagger_rounds", self.dagger_rounds, 1, None)
+        check_range("dagger_epochs", self.dagger_epochs, 1, None)
+        check_range("dagger_beta", self.dagger_beta, 0.0, 1.0)
+        check_range("dagger_sample_every", self.dagger_sample_every, 1, None)
 
 
 class Driver:
@@ -131,9 +140,14 @@ class Driver:
         """Decoded steering for network inputs X."""
         return self.code.decode(self.net.forward(X))
 
-    def steer(self, road: Road, pose: np.ndarray, s: float) -> tuple[float, np.ndarray]:
-        """Curvature the network chooses at ``pose``, and the input it saw."""
-        X = self.inputs(self.camera.render(road, pose, s))
+    def steer(self, road: Road, pose: np.ndarray, s: float,
+              sensor: Callable[[np.ndarray], np.ndarray] | None = None) -> tuple[float, np.ndarray]:
+        """Curvature the network chooses at ``pose``, and the input it saw.
+
+        ``sensor``, when given, disturbs the rendered retinas (see :class:`.camera.SensorNoise`).
+        """
+        images = self.camera.render(road, pose, s)
+        X = self.inputs(images if sensor is None else sensor(images))
         return float(self.curvature(X)[0]), X[0]
 
 
@@ -178,13 +192,24 @@ def pass_trainer(config: AlvinnConfig, net: Network,
 
 @dataclass
 class Session:
-    """What :func:`train_on_the_fly` returns: the driver, the training course and a log."""
+    """What training returns: the driver, the training course, the training patterns and a log.
+
+    ``memory`` holds the training patterns at the end (the replay memory, or
+    DAgger's aggregate).  One entry per frame: ``poses`` (where the car was),
+    ``steering`` (the curvature executed there), ``offsets`` (lateral offset
+    after the step) and ``losses`` (buffer loss per pattern).  ``rounds``:
+    one dict per DAgger round (:func:`.dagger.train_dagger`).
+    """
 
     driver: Driver
     config: AlvinnConfig
     road: Road
+    memory: ReplayMemory | None = None
     losses: list = field(default_factory=list)
     offsets: list = field(default_factory=list)
+    poses: list = field(default_factory=list)
+    steering: list = field(default_factory=list)
+    rounds: list = field(default_factory=list)
 
 
 def make_parts(config: AlvinnConfig) -> tuple[Driver, Vehicle]:
@@ -197,29 +222,43 @@ def make_parts(config: AlvinnConfig) -> tuple[Driver, Vehicle]:
     return driver, Vehicle(config.speed, config.dt, config.kappa_max)
 
 
-def train_on_the_fly(config: AlvinnConfig,
-                     progress: Callable[[int, int, float], None] | None = None) -> Session:
-    """Train a network by watching the demonstrator drive ``config.frames`` frames.
+def training_parts(config: AlvinnConfig) -> tuple[Driver, Vehicle, Road, Demonstrator, Augmenter,
+                                                  np.random.Generator]:
+    """Everything a training session needs, fixed by ``config.seed``.
 
-    ``progress(frame, frames, loss)`` is called every 100 frames.
+    The untrained driver and the vehicle (:func:`make_parts`), training course
+    ``config.seed``, the demonstrator, the augmenter (live frames only when
+    ``config.augmentation`` is off: no views, no mirroring) and the generator
+    of the augmentation draws.
     """
     config.check()
-    rng = np.random.default_rng([config.seed, 1])
     driver, vehicle = make_parts(config)
-    net, code, camera = driver.net, driver.code, driver.camera
     road = training_road(config.seed, config.frames * vehicle.step_length + 200.0)
     teacher = Demonstrator(config.lookahead, config.driver_noise, kappa_max=config.kappa_max,
                            random_state=np.random.default_rng([config.seed, 2]))
     augmenter = Augmenter(config.n_views if config.augmentation else 0, config.max_shift,
                           config.max_rotation_deg, config.augment_mode, config.labels,
                           config.lookahead, config.kappa_max, config.mirror and config.augmentation)
+    return driver, vehicle, road, teacher, augmenter, np.random.default_rng([config.seed, 1])
+
+
+def train_on_the_fly(config: AlvinnConfig,
+                     progress: Callable[[int, int, float], None] | None = None) -> Session:
+    """Train a network by watching the demonstrator drive ``config.frames`` frames.
+
+    ``progress(frame, frames, loss)`` is called every 100 frames.
+    """
+    driver, vehicle, road, teacher, augmenter, rng = training_parts(config)
+    net, code, camera = driver.net, driver.code, driver.camera
     memory = ReplayMemory(config.buffer_size, net.n_inputs, net.n_outputs, config.policy,
                           random_state=np.random.default_rng([config.seed, 3]))
     trainer = pass_trainer(config, net, memory.rng)  # the memory's generator orders the batches
-    session = Session(driver, config, road)
+    session = Session(driver, config, road, memory)
     pose, s = road.pose_at(0.0), 0.0
     for frame in range(config.frames):
         kappa_d = teacher(road, pose, s)
+        session.poses.append(pose)
+        session.steering.append(kappa_d)
         if frame % config.sample_every == 0:
             images, kappas = augmenter(camera, road, pose, s, kappa_d, rng)
             memory.add(driver.inputs(images), code.encode(kappas), key=kappas)
@@ -231,45 +270,3 @@ def train_on_the_fly(config: AlvinnConfig,
         if progress is not None and ((frame + 1) % 100 == 0 or frame + 1 == config.frames):
             progress(frame + 1, config.frames, float(np.mean(session.losses[-100:])))
     return session
-
-
-def drive(driver: Driver, road: Road, config: AlvinnConfig, length: float = 1500.0,
-          record_inputs: bool = True) -> dict:
-    """Let the network drive ``length`` metres of ``road``; returns metrics and the path.
-
-    Every step the lateral offset e is recorded; if |e| > ``intervention_offset``
-    the car is put back on the centreline, heading along the road, and the
-    intervention counted.  Metrics: mean |e|, RMS, 95th percentile, max, mean
-    signed e, fraction in lane (|e| < 1 m) and on road (|e| < 2 m),
-    interventions per km, mean |kappa_net - kappa_pure_pursuit| and the mirror
-    asymmetry mean |f(flip x) + f(x)| over the retinas seen.
-    """
-    vehicle = Vehicle(config.speed, config.dt, config.kappa_max)
-    n_steps = int(round(length / vehicle.step_length))
-    pose, s = road.pose_at(0.0), 0.0
-    offsets, kappa_err, path, inputs = np.empty(n_steps), np.empty(n_steps), np.empty((n_steps, 3)), []
-    interventions = 0
-    for t in range(n_steps):
-        kappa, x = driver.steer(road, pose, s)
-        kappa_err[t] = abs(kappa - pure_pursuit(road, pose, s, config.lookahead))
-        if record_inputs:
-            inputs.append(x)
-        pose = vehicle.step(pose, kappa)
-        s, e = road.locate(pose[0], pose[1], s)
-        offsets[t], path[t] = e, pose
-        if abs(e) > config.intervention_offset:
-            interventions += 1
-            pose = road.pose_at(s)
-            vehicle.reset()
-    a = np.abs(offsets)
-    metrics = {"mean_abs_offset": float(a.mean()), "rms_offset": float(np.sqrt(np.mean(a * a))),
-               "p95_abs_offset": float(np.percentile(a, 95)), "max_abs_offset": float(a.max()),
-               "mean_offset": float(offsets.mean()), "in_lane": float(np.mean(a < 1.0)),
-               "on_road": float(np.mean(a < 2.0)), "interventions": interventions,
-               "interventions_per_km": interventions / (length / 1000.0),
-               "mean_abs_kappa_error": float(kappa_err.mean())}
-    if record_inputs:
-        X = np.array(inputs)
-        metrics["mirror_asymmetry"] = float(np.mean(np.abs(driver.curvature(driver.flip_inputs(X))
-                                                           + driver.curvature(X))))
-    return {"metrics": metrics, "offsets": offsets, "path": path}

@@ -3,10 +3,12 @@
 A simulated car with a 30x32 camera retina is driven along a training course
 by a pure-pursuit demonstrator; a 960-4-30 network trains on the fly from a
 200-pattern replay memory fed with each live frame and 14 shifted / rotated
-views of it (Pomerleau 1991).  The network then drives a held-out course and
-the demo prints how well: mean and 95th-percentile |lateral offset|, time in
-lane and on the road, and safety-driver interventions per km.  With --out it
-saves the retina, the hidden units' weights as images and the driven path.
+views of it (Pomerleau 1991); or, with --dagger, by DAgger (Ross et al. 2011:
+the network drives and the demonstrator labels what it sees).  The network
+then drives held-out courses (gentle ones, or --family hard) and the demo
+prints how well: mean and 95th-percentile |lateral offset|, time in lane and
+on the road, and safety-driver interventions per km.  With --out it saves the
+retina, the hidden units' weights as images and the driven path.
 """
 
 from __future__ import annotations
@@ -18,9 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .._errors import ConfigError
-from ..alvinn import AlvinnConfig, drive, test_road, train_on_the_fly
-from ..cli import parse_list
+from .._errors import ConfigError, parse_list
+from ..alvinn import COURSES, AlvinnConfig, drive, offset_limits, train_dagger, train_on_the_fly
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,11 +29,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="training seed: course 100+S, weights, noise")
     parser.add_argument("--course", type=lambda t: parse_list(t, int, "course seed"), default=[7],
                         help="held-out course seed(s), comma-separated (default 7; the benchmark uses 7,8,9)")
+    parser.add_argument("--family", choices=list(COURSES), default="gentle",
+                        help="held-out course family: gentle roads, or hard ones (sharp S-bends, a 3.5 m "
+                             "lane, lane changes, a noisy sensor in changing light)")
     parser.add_argument("--length", type=float, default=1500.0, help="metres to drive on each course")
     parser.add_argument("--layout", choices=["1990", "1989"], default="1990",
                         help="1990: 960-4-30; 1989: video + 8x32 range retina, 29 hidden, 45 outputs")
     parser.add_argument("--no-augmentation", action="store_true",
                         help="train on the live frames only (the covariate-shift ablation)")
+    parser.add_argument("--dagger", action="store_true",
+                        help="train by DAgger instead: the network drives, the demonstrator labels its "
+                             "views (live frames only, no synthetic views)")
     parser.add_argument("--no-mirror", action="store_true", help="do not mirror half of the patterns")
     parser.add_argument("--augment-mode", choices=["rerender", "warp"], default="rerender")
     parser.add_argument("--policy", choices=["balance", "random", "fifo"], default="balance",
@@ -42,28 +49,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = AlvinnConfig.for_layout(args.layout, frames=args.frames, seed=args.seed,
-                                     augmentation=not args.no_augmentation, mirror=not args.no_mirror,
-                                     augment_mode=args.augment_mode, policy=args.policy)
+                                     augmentation=not (args.no_augmentation or args.dagger),
+                                     mirror=not args.no_mirror, augment_mode=args.augment_mode,
+                                     policy=args.policy)
     config.check()
+    family = COURSES[args.family]
     net_shape = "-".join(str(n) for n in (960 + 256 * config.range_retina, config.n_hidden, config.n_outputs))
     aug = (f"{config.n_views} views, +-{config.max_shift:g} m, +-{config.max_rotation_deg:g} deg, "
            f"{config.augment_mode}" + (", mirrored" if config.mirror else "")) if config.augmentation else "off"
     print(f"ALVINN demo: layout {args.layout} ({net_shape}), {config.frames} training frames, seed {config.seed}")
-    print(f"augmentation: {aug}; replay memory {config.buffer_size} ({config.policy})")
+    if args.dagger:
+        print(f"training: DAgger, {config.dagger_rounds} rounds, beta {config.dagger_beta:g}^i, "
+              f"{config.dagger_epochs} epochs per round on the aggregate; augmentation off")
+    else:
+        print(f"augmentation: {aug}; replay memory {config.buffer_size} ({config.policy})")
     t0 = time.perf_counter()
 
-    def progress(frame: int, frames: int, loss: float) -> None:
-        print(f"  frame {frame}/{frames}  buffer loss {loss:.4f}  ({time.perf_counter() - t0:.0f} s)",
+    def progress(done: int, total: int, loss: float) -> None:
+        unit = "round" if args.dagger else "frame"
+        print(f"  {unit} {done}/{total}  buffer loss {loss:.4f}  ({time.perf_counter() - t0:.0f} s)",
               file=sys.stderr, flush=True)
 
-    session = train_on_the_fly(config, progress)
+    session = (train_dagger if args.dagger else train_on_the_fly)(config, progress)
     print(f"trained in {time.perf_counter() - t0:.1f} s; final buffer loss {np.mean(session.losses[-100:]):.4f}")
-    results = {}
+    for r in session.rounds:
+        steered = 1 - r["expert_frames"] / r["frames"]
+        print(f"  round {r['round']}: beta {r['beta']:.3f}, network steered {steered:.0%}, "
+              f"interventions {r['interventions']}, mean |e| {r['mean_abs_offset']:.2f} m, "
+              f"D {r['patterns']} patterns")
+    results, roads = {}, {}
     for course in args.course:
-        print(f"driving held-out course {course} ({args.length:g} m) ...", file=sys.stderr, flush=True)
-        res = results[course] = drive(session.driver, test_road(course, args.length), config, args.length)
+        print(f"driving held-out {family.name} course {course} ({args.length:g} m) ...", file=sys.stderr,
+              flush=True)
+        road = roads[course] = family.road_for(course, args.length)
+        res = results[course] = drive(session.driver, road, config, args.length, sensor=family.sensor(course))
         m = res["metrics"]
-        print(f"course {course} ({args.length:g} m):")
+        print(f"{family.name} course {course} ({args.length:g} m, lane {2 * road.half_width:g} m):")
         for label, value in [("mean |lateral offset|", f"{m['mean_abs_offset']:.3f} m"),
                              ("95th percentile |offset|", f"{m['p95_abs_offset']:.3f} m"),
                              ("max |offset|", f"{m['max_abs_offset']:.3f} m"),
@@ -75,12 +96,12 @@ def run(args: argparse.Namespace) -> int:
                              ("mirror asymmetry", f"{m['mirror_asymmetry']:.4f} 1/m")]:
             print(f"  {label:28s} {value}")
     if args.out is not None:
-        paths = save_pictures(session, results, args.out, args.length)
+        paths = save_pictures(session, results, roads, args.out, args.length)
         print("pictures: " + ", ".join(str(p) for p in paths))
     return 0
 
 
-def save_pictures(session, results: dict, out: Path, length: float) -> list[Path]:
+def save_pictures(session, results: dict, roads: dict, out: Path, length: float) -> list[Path]:
     """retina.png, hidden_weights.png and path_<course>.png in ``out``."""
     try:
         import matplotlib
@@ -130,7 +151,7 @@ def save_pictures(session, results: dict, out: Path, length: float) -> list[Path
     paths.append(_save(fig, out / "hidden_weights.png", plt))
 
     for course, res in results.items():
-        road = test_road(course, length)
+        road = roads[course]
         n = int(np.searchsorted(road.s, length + 20))
         fig, (ax, ax_e) = plt.subplots(2, 1, figsize=(7, 9), gridspec_kw={"height_ratios": [3, 1]})
         for side in (-1, 1):
@@ -139,7 +160,7 @@ def save_pictures(session, results: dict, out: Path, length: float) -> list[Path
         ax.plot(road.x[:n], road.y[:n], color="0.7", lw=0.5, ls="--")
         p, e = res["path"], res["offsets"]
         sc = ax.scatter(p[:, 0], p[:, 1], c=np.abs(e), s=2, cmap="viridis", vmin=0, vmax=2)
-        hit = np.abs(e) > session.config.intervention_offset
+        hit = np.abs(e) > offset_limits(road, session.config.intervention_margin)["intervention"]
         ax.scatter(p[hit, 0], p[hit, 1], marker="x", color="red", s=40, label="intervention")
         fig.colorbar(sc, ax=ax, label="|lateral offset| (m)", shrink=0.7)
         ax.set_aspect("equal")
