@@ -144,9 +144,12 @@ class Explanation:
 
 
 def _fixed(v: float, decimals: int) -> str:
-    """``v`` with ``decimals`` decimals and a sign column; a value that rounds to zero is `` 0``."""
+    """``v`` with ``decimals`` decimals and a sign column, padded to that width; a whole number
+    (an input of 1, a derivative of 0, and anything that rounds to zero) without them."""
     s = f"{v: .{decimals}f}"
-    return " 0".ljust(len(s)) if float(s) == 0 else s
+    if float(s) == 0:
+        return " 0".ljust(len(s))
+    return f"{int(v): d}".ljust(len(s)) if v == int(v) and abs(v) < 1e15 else s
 
 
 def _fmt_list(v: list[float]) -> str:
