@@ -172,7 +172,7 @@ h = bp.fit(net, task["X"], task["T"], loss="binary_cross_entropy", optimizer="ad
            validation_data=(task["Xv"], task["Tv"]), metric="accuracy")
 ```
 """.replace("EPOCHS", str(len(hist["loss"]))))
-    p.run(f"backprop plot learning-curves img/history.json --out img/learning-curves.png",
+    p.run("backprop plot learning-curves img/history.json --out img/learning-curves.png",
           console=False, show=False, cwd=out)
     p.parts.append("![training and validation loss per epoch](img/learning-curves.png)\n")
     p.text("""

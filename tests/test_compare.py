@@ -183,7 +183,7 @@ def test_sum_setting_is_the_lecture_E_and_scales_plain_descent_by_the_batch():
     net = Network([2, 2, 1], random_state=1)
     X, T = C.prepare_task("xor")["X"], C.prepare_task("xor")["T"]
     for _ in range(30):                                  # the lecture's rule on E = 1/2 sum (z - t)^2
-        E, g = net.loss_and_grad(X, T, reduction="sum")
+        _, g = net.loss_and_grad(X, T, reduction="sum")
         net.params -= 2.0 * g
     assert a["val_loss"][-1, 1] == pytest.approx(net.loss(X, T, reduction="sum") / 4, rel=1e-9)
     with pytest.raises(ConfigError, match="unknown setting 'total'"):

@@ -146,7 +146,7 @@ def promises(code: str) -> dict[int, str]:
     lines = code.splitlines()
     out: dict[int, str] = {}
     for i, line in enumerate(lines):
-        code_part, _, comment = line.partition("  #")
+        comment = line.partition("  #")[2]
         if not re.match(r"\s*print\(", line):
             continue
         if comment:

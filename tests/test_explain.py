@@ -162,7 +162,7 @@ def test_parameters_of_a_bigger_network_by_layer_and_index():
     assert names[12:16] == ["b[1][1]", "b[1][2]", "b[1][3]", "b[1][4]"] and names[-1] == "b[2][2]"
     assert [p.value for p in e.parameters] == net.params.tolist()
     assert [g.name for g in e.gradients] == [f"dE/d{n}" for n in names]
-    (W1, b1), (W2, b2) = net.unflatten(net.params)
+    (W1, _), (_, b2) = net.unflatten(net.params)
     assert e["W[1][3,2]"] == W1[2, 1] and e["b[2][1]"] == b2[0] and e["x[3]"] == 2 and e["t[2]"] == 1
     printed = _printed(str(e), "Parameters")
     np.testing.assert_allclose(list(printed.values()), net.params, atol=5e-7)

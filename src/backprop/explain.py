@@ -295,7 +295,7 @@ def _canonical_note(act, lossf) -> str:
 
 
 def _fill_lecture(exp, net, x, t, us, ys, dEdz, grad) -> None:
-    (W, b), (V, c) = net.unflatten(net.params)
+    (_, _), (V, _) = net.unflatten(net.params)
     hidden, output = net.layers[0].activation, net.layers[1].activation
     lossf = losses.get(exp.loss)
     u, y, s, z = us[0], ys[0], us[1][0], ys[1][0]
