@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import struct
 
 import numpy as np
 import pytest
@@ -217,6 +219,13 @@ CLI_CASES = [
 ]
 
 
+def png_size(path) -> tuple[int, int]:
+    with open(path, "rb") as f:
+        data = f.read(24)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
 @pytest.mark.parametrize("args", CLI_CASES, ids=lambda a: "-".join(a[:2]))
 def test_cli_writes_png(args, tmp_path):
     if args[0] == "bias-correction" and "adam" not in optim.available():
@@ -224,7 +233,169 @@ def test_cli_writes_png(args, tmp_path):
     out = tmp_path / "fig.png"
     r = run_cli("plot", *args, "--out", out)
     assert r.returncode == 0, r.stderr
-    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 2000
+    assert out.stat().st_size > 2000
+    width, height = png_size(out)                  # a projector's resolution by default
+    assert 1150 <= width <= 1700 and height >= 500, (width, height)
+    assert r.stdout.splitlines()[-1] == f"wrote {out}"
+
+
+def test_cli_dpi_sets_the_pixel_size_and_prints_the_measured_gain(tmp_path):
+    r = run_cli("plot", "momentum-gain", "--momentum", "0.5,0.9", "--iterations", "30", "--dpi", "100",
+                "--out", tmp_path / "g.png")
+    assert r.returncode == 0, r.stderr
+    assert png_size(tmp_path / "g.png") == (800, 460)              # 8 x 4.6 inches at 100 dpi
+    d = D.momentum_gain([0.5, 0.9], n=30)
+    assert r.stdout.splitlines()[:2] == [
+        f"a = {a:g}: step ratio after 30 steps {d['measured'][a]:.4f}, 1/(1-a) = {1 / (1 - a):.4f}"
+        for a in (0.5, 0.9)]
+
+
+FIGURES = {
+    "learning_curves": lambda: F.learning_curves({"loss": [1.0, 0.5], "val_loss": [1.1, 0.6]}),
+    "landscape": lambda: F.landscape(n=5),
+    "trajectories": lambda: F.trajectories("gutter", n_steps=3),
+    "bias_correction": lambda: F.bias_correction(n=3, run=False),
+    "decision_boundary": lambda: F.decision_boundary(Network([2, 2, 1], random_state=0), X_XOR, T_XOR),
+    "momentum_gain": lambda: F.momentum_gain(n=3),
+}
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_every_figure_is_drawn_for_a_projector(name, tmp_path):
+    fig = FIGURES[name]()
+    assert fig.dpi == 150
+    assert fig.get_size_inches()[0] * fig.dpi >= 720 if name == "bias_correction" else 1200
+    F.save(fig, tmp_path / "f.png")
+    assert png_size(tmp_path / "f.png") == tuple(round(v) for v in fig.get_size_inches() * fig.dpi)
+
+
+# --- decision boundary: hidden lines visible, points contrasting, accuracy printed --------------
+def luminance(rgba) -> float:
+    r, g, b = np.asarray(rgba, float).reshape(-1)[:3]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_xor_boundary_shows_each_hidden_units_line_and_the_accuracy(tmp_path):
+    from matplotlib.colors import to_rgba
+    from backprop.plotting.train import train_2d
+    net, X, y, settings = train_2d("xor")
+    assert settings["layers"] == [2, 2, 1] and settings["epochs"] == 2000
+    fig = F.decision_boundary(net, X, y, title="xor")
+    ax = fig.axes[0]
+    lines = [l for l in ax.get_lines() if l.get_label().startswith("hidden unit")]
+    assert [l.get_label().split(":")[0] for l in lines] == ["hidden unit 1", "hidden unit 2"]
+    colours = [to_rgba(l.get_color()) for l in lines]
+    assert len(set(colours)) == 2 and to_rgba("k") not in colours
+    assert lines[0]._dash_pattern != lines[1]._dash_pattern   # (offset, on/off lengths): own dashes
+    boundary = [c for c in ax.collections if hasattr(c, "levels") and list(c.levels) == [0.5]]
+    assert len(boundary) == 1
+    for l in lines:   # wider than the boundary, so it shows where the two coincide (a trained XOR net)
+        assert l.get_linestyle() != "-" and l.get_linewidth() >= 2 * boundary[0].get_linewidths()[0]
+        assert l._dash_pattern[1] is not None           # dashed: a pattern of on/off lengths
+        W, b = net.layers[0].W, net.layers[0].b       # each drawn line is u_j = 0
+        j = int(l.get_label().split()[2].rstrip(":")) - 1
+        xs, ys = l.get_data()
+        np.testing.assert_allclose(W[j, 0] * xs + W[j, 1] * ys + b[j], 0, atol=1e-9)
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["output boundary z = 0.5", "hidden unit 1: u1 = b1 + w11 x1 + w12 x2 = 0 (+ where u1 > 0)",
+                      "hidden unit 2: u2 = b2 + w21 x1 + w22 x2 = 0 (+ where u2 > 0)", "class 0", "class 1"]
+    points = [c for c in ax.collections if c.get_label() in ("class 0", "class 1")]
+    for c in points:                                   # an edge that stands out from the face
+        face, edge = c.get_facecolor()[0], c.get_edgecolor()[0]
+        assert abs(luminance(face) - luminance(edge)) > 0.5
+        assert [p._gc["foreground"] for p in c.get_path_effects()] == ["black"]
+        assert c.get_zorder() > max(l.get_zorder() for l in lines)
+    assert {tuple(c.get_facecolor()[0]) for c in points} != {tuple(points[0].get_facecolor()[0])}
+    acc = fig.backprop_data["accuracy"]
+    z = net.forward(X)[:, 0]
+    assert acc["correct"] == int(np.sum((z >= 0.5) == (y == 1))) == 4 and acc["n"] == 4
+    assert ax.get_title() == "xor: accuracy 100.0% (4 of 4 points)"
+    F.save(fig, tmp_path / "b.png")
+    assert png_size(tmp_path / "b.png") == (1200, 1110)
+
+
+def test_spirals_settings_learn_the_spiral_not_just_the_points():
+    from backprop.datasets import make_spirals
+    from backprop.plotting.train import train_2d
+    net, X, y, settings = train_2d("spirals")
+    assert settings["layers"] == [2, 24, 24, 24, 1]
+    assert D.accuracy_2d(net, X, y)["accuracy"] == 1.0
+    raw = make_spirals().X
+    dense = make_spirals(n_samples=2000)                # new points along the same two spirals
+    Xd = (dense.X - raw.mean(axis=0)) / raw.std(axis=0)
+    assert D.accuracy_2d(net, Xd, dense.y)["accuracy"] >= 0.97
+    fig = F.decision_boundary(net, X, y)
+    assert fig.backprop_data["lines_drawn"] == 0       # 24 first-layer lines would hide the picture
+    assert not [l for l in fig.axes[0].get_lines() if l.get_label().startswith("hidden unit")]
+
+
+def test_cli_decision_boundary_prints_settings_and_accuracy(tmp_path):
+    r = run_cli("plot", "decision-boundary", "--dataset", "circles", "--hidden", "4", "--epochs", "300",
+                "--out", tmp_path / "c.png")
+    assert r.returncode == 0, r.stderr
+    from backprop.plotting.train import train_2d
+    net, X, y, _ = train_2d("circles", [4], 300)
+    acc = D.accuracy_2d(net, X, y)
+    assert r.stdout.splitlines()[:2] == [
+        "circles: 2-4-1 network (tanh hidden, sigmoid output, binary_cross_entropy), full-batch Adam "
+        "eta = 0.05, 300 epochs, seed 0",
+        f"accuracy on the 200 training points: {acc['accuracy']:.1%} ({acc['correct']} of 200)"]
+    assert acc["accuracy"] > 0.9
+
+
+# --- trajectories: the lecture's claims hold in the default pictures -----------------------------
+def test_gutter_default_shows_momentum_travelling_further_and_swinging_less():
+    for steps in (20, 40):                             # the README's command and the default
+        fig = F.trajectories("gutter", n_steps=steps)
+        s = fig.backprop_data["summary"]
+        gd, mom = s["gradient descent"], s["momentum"]
+        assert mom["travelled"] > 1.15 * gd["travelled"] and mom["swing"] < 0.6 * gd["swing"]
+        assert mom["E"] < gd["E"] / 10
+        for label, p in fig.backprop_data["paths"].items():      # the summary is the path's
+            assert s[label]["travelled"] == pytest.approx(abs(p["points"][-1, 0] + 9.0))
+            assert s[label]["swing"] == pytest.approx(np.mean(np.abs(p["points"][1:, 1])))
+    ax = fig.axes[0]
+    star = [l for l in ax.get_lines() if l.get_label() == "minimum"]
+    assert len(star) == 1 and list(star[0].get_xydata()[0]) == [0.0, 0.0]
+    labels = [l.get_label() for l in ax.get_lines()]
+    assert "gradient descent: eta 0.48" in labels and "momentum: eta 0.2, a 0.8" in labels
+    assert "RMSprop" in fig._supxlabel.get_text() and "sqrt(v)" in fig.backprop_data["caption"]
+    assert fig.backprop_summary[0].startswith("rain gutter E = (0.1 w1^2 + 4 w2^2) / 2 from w = (-9, 1.5)")
+
+
+@needs("rmsprop")
+def test_rmsprop_near_the_minimum_jumps_as_the_caption_says():
+    """With beta = 0.9, v forgets within ~10 steps: near the minimum v is tiny, and a gradient that
+    grows again gives a step of up to eta / sqrt(1 - beta) (the caption's claim); beta = 0.99 does not."""
+    loss, grad = D.rain_gutter()
+    short = D.trajectory("rmsprop", grad, [-9.0, 1.5], 60, loss=loss, learning_rate=0.3, rho=0.9)
+    E = short["loss"]
+    low = int(np.argmax(E < 1e-4))
+    assert low > 0 and E[low:].max() > 100 * E[low]          # it came close, then jumped away
+    steps = np.abs(np.diff(short["points"], axis=0))
+    assert steps.max() <= 0.3 / np.sqrt(1 - 0.9) + 1e-9
+    assert steps[low:].max() > 2 * 0.3                        # more than eta: v was tiny
+    long = D.trajectory("rmsprop", grad, [-9.0, 1.5], 60, loss=loss, learning_rate=0.3, rho=0.99)
+    assert np.all(np.diff(long["loss"][5:]) < 0)             # the figure's setting settles
+
+
+def test_xor_trajectories_mark_the_minimum_of_the_two_weights():
+    fig = F.trajectories("xor", n_steps=30)
+    m = fig.backprop_data["minimum"]
+    star = [l for l in fig.axes[0].get_lines() if l.get_label() == "minimum"]
+    np.testing.assert_array_equal(star[0].get_xydata()[0], m)
+    from backprop.plotting.train import trained_xor
+    net = trained_xor(0)
+    net.params[[6, 7]] = m                                    # v1, v2 at the marked point
+    _, g = net.loss_and_grad(X_XOR, T_XOR)
+    assert np.abs(g[[6, 7]]).max() < 1e-9                     # a stationary point in v1, v2 ...
+    grid = fig.backprop_data["grid"]
+    assert net.loss(X_XOR, T_XOR) <= grid["min"] + 1e-12      # ... and lower than the whole view
+    for p in fig.backprop_data["paths"].values():
+        assert p["loss"].min() >= net.loss(X_XOR, T_XOR) - 1e-12
+    assert grid["w1"][0] < m[0] < grid["w1"][-1] and grid["w2"][0] < m[1] < grid["w2"][-1]
+    assert re.search(r"the minimum is E = 0\.00744 at \(-11\.46, 7\.86\)", fig.backprop_summary[0])
+
 
 
 def test_cli_refuses_bad_output_and_names(tmp_path):

@@ -64,15 +64,18 @@ def stars(value: float, thresholds: tuple[float, float]) -> int:
     return 3 if value <= thresholds[0] else 2 if value <= thresholds[1] else 1
 
 
-def summarize(result: dict) -> dict[str, dict[str, dict]]:
-    """``{task: {label: row}}`` with statistics and stars, plus ``"overall"``."""
-    targets = result["settings"]["targets"]
-    by_task: dict[str, dict[str, dict]] = {}
-    for run in result["runs"]:
+def _key(run: dict) -> str:
+    return f"{run['task']} / {run.get('reduction', 'mean')}"
+
+
+def _task_rows(runs: list[dict], targets: dict) -> dict[str, dict[str, dict]]:
+    """``{"task / setting": {label: row}}``: statistics and stars of each run group."""
+    by_key: dict[str, dict[str, dict]] = {}
+    for run in runs:
         row = run_stats(run, targets[run["task"]])
         row.update(learning_rate=run["learning_rate"], baseline=run["baseline"])
-        by_task.setdefault(run["task"], {})[run["label"]] = row
-    for rows in by_task.values():
+        by_key.setdefault(_key(run), {})[run["label"]] = row
+    for rows in by_key.values():
         fastest = min(r["epochs_q"][0] for r in rows.values())
         best = min(r["val_q"][0] for r in rows.values())
         for r in rows.values():
@@ -80,16 +83,60 @@ def summarize(result: dict) -> dict[str, dict[str, dict]]:
             gap = (r["val_q"][0] - best) / max(r["baseline"] - best, 1e-12)
             r.update(speed_ratio=ratio, quality_gap=gap, speed=stars(ratio, SPEED),
                      quality=stars(gap, QUALITY))
-    overall: dict[str, dict] = {}
-    labels = list(dict.fromkeys(lab for rows in by_task.values() for lab in rows))
-    for lab in labels:
-        rows = [rows[lab] for rows in by_task.values() if lab in rows]
-        overall[lab] = {"speed": int(np.floor(np.median([r["speed"] for r in rows]))),
-                        "quality": int(np.floor(np.median([r["quality"] for r in rows]))),
-                        "failures": sum(r["failures"] for r in rows),
-                        "speed_ratio": float(np.median([r["speed_ratio"] for r in rows])),
-                        "quality_gap": float(np.median([r["quality_gap"] for r in rows]))}
-    return {**by_task, "overall": overall}
+    return by_key
+
+
+def _overall(by_key: dict[str, dict[str, dict]]) -> dict[str, dict[str, dict]]:
+    """``{"overall / setting": {label: row}}``: the median of the per-task stars, rounded down."""
+    out: dict[str, dict[str, dict]] = {}
+    for setting in dict.fromkeys(k.split(" / ")[1] for k in by_key):
+        tables = [rows for k, rows in by_key.items() if k.endswith(f" / {setting}")]
+        labels = list(dict.fromkeys(lab for rows in tables for lab in rows))
+        out[f"overall / {setting}"] = {lab: _overall_row([rows[lab] for rows in tables if lab in rows])
+                                       for lab in labels}
+    return out
+
+
+def _overall_row(rows: list[dict]) -> dict:
+    return {"speed": int(np.floor(np.median([r["speed"] for r in rows]))),
+            "quality": int(np.floor(np.median([r["quality"] for r in rows]))),
+            "failures": sum(r["failures"] for r in rows),
+            "speed_ratio": float(np.median([r["speed_ratio"] for r in rows])),
+            "quality_gap": float(np.median([r["quality_gap"] for r in rows]))}
+
+
+def summarize(result: dict) -> dict[str, dict[str, dict]]:
+    """``{"task / setting": {label: row}}`` with statistics and stars, plus ``"overall / setting"``.
+
+    With ``stability_runs`` (every search seed's own best rate, see :func:`backprop.compare.compare`)
+    each row also gets ``stable``: how many search seeds' rates give the same speed and quality
+    stars, and ``seed_rates``.
+    """
+    targets = result["settings"]["targets"]
+    by_key = _task_rows(result["runs"], targets)
+    summary = {**by_key, **_overall(by_key)}
+    seed_rates = result["settings"].get("seed_rates")
+    if seed_rates is None or "stability_runs" not in result:
+        return summary
+    at = {(r["task"], r["reduction"], r["label"], r["learning_rate"]): r for r in result["stability_runs"]}
+    n_search = len(result["settings"]["search_seeds"])
+    for rows in summary.values():
+        for r in rows.values():
+            r["stable"] = 0
+    for s in range(n_search):
+        runs = [at[(r["task"], r["reduction"], r["label"],
+                    seed_rates[r["task"]][r["reduction"]][r["label"]][s])] for r in result["runs"]]
+        alone = _task_rows(runs, targets)
+        alone.update(_overall(alone))
+        for key, rows in summary.items():
+            for lab, r in rows.items():
+                r["stable"] += (alone[key][lab]["speed"], alone[key][lab]["quality"]) == (r["speed"],
+                                                                                        r["quality"])
+    for key, rows in summary.items():
+        task, setting = key.split(" / ")
+        for lab, r in rows.items():
+            r["seed_rates"] = None if task == "overall" else seed_rates[task][setting][lab]
+    return summary
 
 
 def _agree(label: str, speed: int, quality: int) -> str:
@@ -110,34 +157,89 @@ def _num(x: float, fmt: str = ".3g") -> str:
     return "inf" if not np.isfinite(x) else format(x, fmt)
 
 
+COLUMNS = [
+    ("lr", "the learning rate with the lowest median final validation loss on the search seeds "
+           "(! : still on the edge of the rates tried)"),
+    ("lr by search seed", "each search seed's own best rate"),
+    ("epochs to target", "first epoch whose training loss (per pattern) reaches the task's target; "
+                         "median [IQR] over the seeds, inf where not reached"),
+    ("failed", "seeds that never reached the target"),
+    ("ms to target", "wall time to the target, the run's share of its group's time (a rough guide "
+                     "on a shared machine)"),
+    ("final val loss", "validation loss per pattern after the last epoch, median [IQR]"),
+    ("metric", "validation accuracy (R^2 for regression), median"),
+    ("speed", f"*** median epochs <= {SPEED[0]:g} x the fastest optimizer's on the task, ** <= "
+              f"{SPEED[1]:g} x, * slower or more than half failed"),
+    ("quality", f"*** gap <= {QUALITY[0]:g}, ** <= {QUALITY[1]:g}, * otherwise; gap = (v - best) / "
+                "(v0 - best) for the median final validation loss v, the best optimizer's, and v0 of "
+                "the best constant prediction"),
+    ("stars stable", "of the search seeds, how many give these speed and quality stars when the "
+                     "optimizer runs at that seed's own best rate"),
+    ("textbook / agrees", "the book's stars (speed/quality) and whether the measured ones are among them"),
+]
+
+
+def _cell_rate(r: dict, searched: list[float] | None) -> str:
+    edge = searched is not None and len(searched) > 1 and r["learning_rate"] in (searched[0], searched[-1])
+    return f"{r['learning_rate']:g}" + ("!" if edge else "")
+
+
 def format_tables(summary: dict, result: dict) -> str:
-    """Markdown tables: one per task and the overall one, each with the textbook beside it."""
+    """Markdown tables per task and setting and overall, the textbook beside them, then the
+    settings and what each column means."""
+    from .compare import REDUCTIONS
+    st = result["settings"]
+    seeds, n_search = st["seeds"], len(st["search_seeds"])
+    stable = "stability_runs" in result
     out = []
-    for task, rows in summary.items():
+    for key, rows in summary.items():
+        task, setting = key.split(" / ")
         if task == "overall":
             continue
-        seeds = result["settings"]["seeds"]
-        out += [f"### {task} (target training loss {result['settings']['targets'][task]:g}, "
-                f"{seeds} seeds, {result['settings']['epochs'][task]} epochs)", "",
-                "| optimizer | lr | epochs to target: median [IQR] | failed | ms to target | "
-                "final val loss: median [IQR] | metric | speed | quality | textbook | agrees |",
-                "|---|---|---|---|---|---|---|---|---|---|---|"]
+        searched = st.get("lr_searched", {}).get(task, {}).get(setting, {})
+        out += [f"### {key} (target training loss {st['targets'][task]:g} per pattern, "
+                f"{seeds} seeds, {st['epochs'][task]} epochs)", "",
+                "| optimizer | lr | lr by search seed | epochs to target: median [IQR] | failed | ms to target "
+                "| final val loss: median [IQR] | metric | speed | quality | stars stable | textbook | "
+                "agrees |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for lab, r in rows.items():
             e, t, v = r["epochs_q"], r["seconds_q"], r["val_q"]
-            out.append(f"| {lab} | {r['learning_rate']:g} | {_num(e[0], 'g')} [{_num(e[1], 'g')}, "
-                       f"{_num(e[2], 'g')}] | {r['failures']}/{seeds} | {_num(1000 * t[0], '.1f')} | "
-                       f"{_num(v[0], '.4f')} [{_num(v[1], '.4f')}, {_num(v[2], '.4f')}] | "
-                       f"{_num(r['metric_median'], '.3f')} | {'*' * r['speed']} | "
-                       f"{'*' * r['quality']} | {_book(lab)} | {_agree(lab, r['speed'], r['quality'])} |")
+            by_seed = ", ".join(f"{x:g}" for x in r["seed_rates"]) if r.get("seed_rates") else "-"
+            out.append(f"| {lab} | {_cell_rate(r, searched.get(lab))} | {by_seed} | {_num(e[0], 'g')} "
+                       f"[{_num(e[1], 'g')}, {_num(e[2], 'g')}] | {r['failures']}/{seeds} | "
+                       f"{_num(1000 * t[0], '.1f')} | {_num(v[0], '.4f')} [{_num(v[1], '.4f')}, "
+                       f"{_num(v[2], '.4f')}] | {_num(r['metric_median'], '.3f')} | {'*' * r['speed']} | "
+                       f"{'*' * r['quality']} | {_stable(r, n_search, stable)} | {_book(lab)} | "
+                       f"{_agree(lab, r['speed'], r['quality'])} |")
         out.append("")
-    out += ["### overall (median of the per-task stars)", "",
-            "| optimizer | speed | quality | textbook | agrees | failed runs | median speed ratio | "
-            "median quality gap |", "|---|---|---|---|---|---|---|---|"]
-    for lab, r in summary["overall"].items():
-        out.append(f"| {lab} | {'*' * r['speed']} | {'*' * r['quality']} | {_book(lab)} | "
-                   f"{_agree(lab, r['speed'], r['quality'])} | {r['failures']} | "
-                   f"{_num(r['speed_ratio'], '.2f')} | {_num(r['quality_gap'], '.3f')} |")
+    for key, rows in summary.items():
+        if not key.startswith("overall / "):
+            continue
+        out += [f"### {key} (median of the per-task stars)", "",
+                "| optimizer | speed | quality | stars stable | textbook | agrees | failed runs | "
+                "median speed ratio | median quality gap |", "|---|---|---|---|---|---|---|---|---|"]
+        for lab, r in rows.items():
+            out.append(f"| {lab} | {'*' * r['speed']} | {'*' * r['quality']} | "
+                       f"{_stable(r, n_search, stable)} | {_book(lab)} | "
+                       f"{_agree(lab, r['speed'], r['quality'])} | {r['failures']} | "
+                       f"{_num(r['speed_ratio'], '.2f')} | {_num(r['quality_gap'], '.3f')} |")
+        out.append("")
+    search = st["search_seeds"]
+    grid = ", ".join(f"{x:g}" for x in st["lr_grid"])
+    out += ["Settings: " + "; ".join(f"{k} = {REDUCTIONS[k]}" for k in st.get("reductions", ["mean"]))
+            + ". Losses are per pattern in both settings.",
+            f"Runs on seeds 0-{seeds - 1}: the same initial weights and batch order for every optimizer. "
+            f"Learning rates searched on seeds {search[0]}-{search[-1]} over {grid}, widened by "
+            "half-decades while the best rate sat on an edge."
+            + ("" if n_search > 1 else " One search seed: stability is not measured "
+               "(--search-seeds 3 or more)."),
+            "Columns:"]
+    out += [f"  {name}: {text}" for name, text in COLUMNS]
     return "\n".join(out) + "\n"
+
+
+def _stable(r: dict, n_search: int, measured: bool) -> str:
+    return f"{r['stable']}/{n_search}" if measured and "stable" in r else "-"
 
 
 def parse_table(text: str) -> list[dict[str, str]]:
@@ -158,31 +260,34 @@ def parse_table(text: str) -> list[dict[str, str]]:
 
 
 def write_outputs(result: dict, summary: dict, table: str, out: Path, plots: bool = True) -> list[Path]:
-    """``table.md``, ``results.json``, ``results.csv`` and (with matplotlib) ``curves-TASK.png``."""
+    """``table.md``, ``results.json``, ``results.csv`` and (with matplotlib) ``curves-TASK-SETTING.png``."""
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "table.md", out / "results.json", out / "results.csv"]
     written[0].write_text(table)
     raw = {"settings": result["settings"], "learning_rates": result["learning_rates"],
-           "runs": result["runs"]}
+           "runs": result["runs"], "stability_runs": result.get("stability_runs", [])}
     written[1].write_text(json.dumps(json_safe(raw), indent=1))
     with open(written[2], "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["task", "optimizer", "learning_rate", "seed", "epochs_to_target",
+        w.writerow(["task", "setting", "optimizer", "learning_rate", "seed", "epochs_to_target",
                     "seconds_to_target", "final_train_loss", "final_val_loss", "metric"])
         for run in result["runs"]:
-            st = summary[run["task"]][run["label"]]
+            st = summary[_key(run)][run["label"]]
             for k, seed in enumerate(run["seeds"]):
-                w.writerow([run["task"], run["label"], run["learning_rate"], seed, st["epochs"][k],
+                w.writerow([run["task"], run.get("reduction", "mean"), run["label"], run["learning_rate"],
+                            seed, st["epochs"][k],
                             st["seconds"][k], run["loss"][-1, k], run["val_loss"][-1, k],
                             run["metric"][k]])
     if plots:
         from .plotting.figures import save
         from .plotting.curves import seed_curves
         for task in result["settings"]["tasks"]:
-            runs = [r for r in result["runs"] if r["task"] == task]
-            written.append(save(seed_curves(runs, f"{task}: training loss over seeds",
-                                            result["settings"]["targets"][task]),
-                                out / f"curves-{task}.png"))
+            for setting in result["settings"].get("reductions", ["mean"]):
+                runs = [r for r in result["runs"] if r["task"] == task
+                        and r.get("reduction", "mean") == setting]
+                written.append(save(seed_curves(runs, f"{task}, E {setting}: training loss per pattern "
+                                                      "over seeds", result["settings"]["targets"][task]),
+                                    out / f"curves-{task}-{setting}.png"))
     return written
 
 

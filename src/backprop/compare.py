@@ -3,14 +3,24 @@
 ``compare(tasks, optimizers, seeds)`` trains every optimizer on every task
 from the *same* initial weights per seed (seed k draws network k's weights
 and its mini-batch order, whatever the optimizer), K seeds at once where
-:mod:`backprop.training.many` is available.  Protocol:
+:mod:`backprop.training.many` is available, in two settings
+(:data:`REDUCTIONS`): the lecture's, E summed over the patterns of each batch
+(for squared error E = 1/2 sum (z - t)^2), and E averaged over them.  Under
+a sum the gradient is B times larger for a batch of B patterns, so plain
+gradient descent needs B times the rate; adaptive methods do not care.
+Protocol, per task, setting and optimizer:
 
-1. **Learning rate**: for each (task, optimizer) the rate comes from a grid
-   search (:data:`LR_GRID`) on separate seeds (:data:`SEARCH_SEED_OFFSET` + i);
-   the rate with the lowest median final validation loss wins.
-2. **Runs**: ``seeds`` runs per (task, optimizer) with that rate.  Each epoch
-   records the training loss (batch losses averaged over the epoch), the
-   validation loss (whole validation set, after the epoch) and the wall time.
+1. **Learning rate**: a grid search (:data:`LR_GRID`) on separate seeds
+   (:data:`SEARCH_SEED_OFFSET` + i); the rate with the lowest median final
+   validation loss wins.  While the winner sits on an edge of the rates
+   tried, the next half-decade beyond it is tried too (up to
+   :data:`MAX_WIDEN` per side), so the search is wide enough for each
+   optimizer and setting.
+2. **Runs**: ``seeds`` runs with that rate.  Each epoch records the training
+   loss and the validation loss (whole validation set, after the epoch), both
+   per pattern in either setting, and the wall time.  Every search seed's own
+   best rate is run as well: the stars it gives measure how stable the
+   verdict is over search seeds.
 3. **Speed**: epochs until the training loss first falls to the task's
    ``target`` (a run that never does is a failure); wall time to the target
    is the run's share of its group's elapsed time.  **Quality**: the final
@@ -34,10 +44,18 @@ import numpy as np
 from . import optim
 from ._errors import ConfigError
 
-__all__ = ["TASKS", "TEXTBOOK", "OPTIMIZERS", "LR_GRID", "compare", "prepare_task", "train_group"]
+__all__ = ["TASKS", "TEXTBOOK", "OPTIMIZERS", "LR_GRID", "REDUCTIONS", "compare", "prepare_task",
+           "train_group"]
 
 SEARCH_SEED_OFFSET = 10_000
-LR_GRID = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+LR_GRID = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+MAX_WIDEN = 4            # half-decades tried beyond each edge of the grid while the best rate is there
+# setting -> what E is, as the report states it
+REDUCTIONS: dict[str, str] = {
+    "sum": "E summed over the patterns of each batch, the lecture's E = 1/2 sum (z - t)^2 for "
+           "squared error",
+    "mean": "E averaged over the patterns of each batch",
+}
 
 
 @dataclass(frozen=True)
@@ -143,12 +161,16 @@ def _baseline(task: dict) -> float:
 
 
 def train_group(task_name: str, label: str, optimizer: str, hyper: dict, learning_rate: float,
-                seeds: Sequence[int], data_seed: int = 0, epochs: int | None = None) -> dict[str, Any]:
+                seeds: Sequence[int], data_seed: int = 0, epochs: int | None = None,
+                reduction: str = "mean") -> dict[str, Any]:
     """Train one optimizer on one task for every seed; the unit of work of a comparison.
 
-    Returns per-epoch ``loss`` and ``val_loss`` arrays of shape (epochs, K),
-    cumulative wall ``time`` (epochs,) of the group, final ``metric`` (K,).
+    ``reduction`` is the training setting (``"sum"`` or ``"mean"``, see :data:`REDUCTIONS`).
+    Returns per-epoch ``loss`` and ``val_loss`` arrays of shape (epochs, K), per pattern
+    whatever the setting, cumulative wall ``time`` (epochs,) of the group, final ``metric`` (K,).
     """
+    if reduction not in REDUCTIONS:
+        raise ConfigError(f"unknown setting {reduction!r}; valid choices: {', '.join(REDUCTIONS)}")
     task = prepare_task(task_name, data_seed)
     spec = task["spec"]
     epochs = epochs or spec.epochs
@@ -160,14 +182,16 @@ def train_group(task_name: str, label: str, optimizer: str, hyper: dict, learnin
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # divergence and stalls are results here, counted below
         hist = fit_many(stack, X, T, optimizer=opt, epochs=epochs, batch_size=spec.batch_size,
-                        loss=spec.loss, reduction="mean", validation_data=(Xv, Tv), progress=False)
+                        loss=spec.loss, reduction=reduction, validation_data=(Xv, Tv), progress=False)
     loss, val = _pad(hist["loss"], epochs), _pad(hist["val_loss"], epochs)
+    if reduction == "sum":                 # sums over the epoch's patterns -> per pattern
+        loss, val = loss / len(X), val / len(Xv)
     times = np.cumsum(_pad(hist["time"], epochs)[:, 0] if np.ndim(hist["time"]) > 1
                       else _pad(hist["time"], epochs))
     Z = [stack.network(k).forward(Xv) for k in range(len(seeds))]
     metric = np.array([_metric(task, z) if np.all(np.isfinite(z)) else np.nan for z in Z])
-    return {"task": task_name, "baseline": _baseline(task), "label": label, "optimizer": optimizer, "learning_rate": learning_rate,
-            "seeds": list(seeds), "loss": np.asarray(loss, float).reshape(-1, len(seeds)),
+    return {"task": task_name, "reduction": reduction, "baseline": _baseline(task), "label": label,
+            "optimizer": optimizer, "learning_rate": learning_rate, "seeds": list(seeds), "loss": np.asarray(loss, float).reshape(-1, len(seeds)),
             "val_loss": np.asarray(val, float).reshape(-1, len(seeds)), "time": np.asarray(times, float),
             "metric": metric}
 
@@ -181,39 +205,97 @@ def _pad(column: np.ndarray, epochs: int) -> np.ndarray:
     return np.concatenate([a, pad]) if len(a) else pad
 
 
+def _next_rate(rate: float, up: bool) -> float:
+    """The half-decade beside ``rate`` (1 -> 3 -> 10 up, 1 -> 0.3 -> 0.1 down), as 1 or 3 times a power of 10."""
+    exponent = np.floor(np.log10(rate) + 1e-9)
+    lead = rate / 10 ** exponent
+    if up:
+        return float(f"{(3 if lead < 2 else 10) * 10 ** exponent:.3g}")
+    return float(f"{(0.3 if lead < 2 else 1) * 10 ** exponent:.3g}")
+
+
+def _final_val(run: dict) -> np.ndarray:
+    """Each seed's final validation loss, inf where it is not finite (a diverged run)."""
+    v = run["val_loss"][-1]
+    return np.where(np.isfinite(v), v, np.inf)
+
+
+def _best_rate(scores: dict[float, np.ndarray], seed: int | None = None) -> float:
+    """The rate with the lowest median final validation loss (or seed ``seed``'s lowest);
+    ties go to the smaller rate."""
+    value = {lr: (np.median(v) if seed is None else v[seed]) for lr, v in scores.items()}
+    return min(sorted(value), key=lambda lr: value[lr])
+
+
+def _search(tasks, table, reductions, lr_grid, search, ep, scheduler, n_jobs, widen):
+    """Validation losses per group (task, setting, label) and rate, widened at the grid's edges."""
+    from .sweep import run_jobs
+    groups = [(t, red, lab) for t in tasks for red in reductions for lab in table]
+    scores: dict[tuple, dict[float, np.ndarray]] = {g: {} for g in groups}
+    pending = {g: list(lr_grid) for g in groups}
+    extra = {g: [0, 0] for g in groups}                 # rates added below / above the grid
+    while pending:
+        jobs = [(t, lab, table[lab][0], table[lab][1], lr, search, 0, ep[t], red)
+                for (t, red, lab), rates in pending.items() for lr in rates]
+        for r in run_jobs(train_group, jobs, scheduler=scheduler, n_jobs=n_jobs):
+            scores[(r["task"], r["reduction"], r["label"])][r["learning_rate"]] = _final_val(r)
+        pending = {}
+        for g in groups if widen and len(lr_grid) > 1 else []:
+            rates, best = sorted(scores[g]), _best_rate(scores[g])
+            side = 1 if best == rates[-1] else 0 if best == rates[0] else None
+            if side is not None and extra[g][side] < MAX_WIDEN:
+                extra[g][side] += 1
+                pending[g] = [_next_rate(best, up=bool(side))]
+    return scores
+
+
 def compare(tasks: Sequence[str] = ("xor", "breast-cancer", "digits", "regression"),
             optimizers: str | Sequence[str] = "all", seeds: int = 20, search_seeds: int = 3,
             lr_grid: Sequence[float] = LR_GRID, epochs: dict[str, int] | None = None,
-            scheduler: Any = None, n_jobs: int = -1) -> dict[str, Any]:
-    """Run the comparison; returns ``{"runs": [...], "learning_rates": {...}, "settings": {...}}``.
+            scheduler: Any = None, n_jobs: int = -1, reductions: Sequence[str] = ("sum", "mean"),
+            widen: bool = True) -> dict[str, Any]:
+    """Run the comparison; returns ``{"runs", "stability_runs", "learning_rates", "settings"}``.
 
-    ``epochs`` overrides a task's budget (``{"digits": 5}``); ``scheduler``
-    is a Dask address or Client (default: joblib on ``n_jobs`` local cores).
+    ``runs`` hold, per task, setting and optimizer, the runs at the rate the search chose
+    (``learning_rates[task][setting][label]``); ``stability_runs`` the runs at each search
+    seed's own best rate (``settings["seed_rates"]``).  ``reductions`` are the settings
+    (:data:`REDUCTIONS`); ``widen`` extends a grid of two or more rates past an edge where
+    the best rate sits.  ``epochs`` overrides a task's budget (``{"digits": 5}``);
+    ``scheduler`` is a Dask address or Client (default: joblib on ``n_jobs`` local cores).
     """
     from .sweep import run_jobs
     table = optimizer_table(optimizers)
-    tasks = list(tasks)
+    tasks, reductions = list(tasks), list(dict.fromkeys(reductions))
     for t in tasks:
         if t not in TASKS:
             raise ConfigError(f"unknown task {t!r}; valid choices: {', '.join(TASKS)}")
+    for red in reductions:
+        if red not in REDUCTIONS:
+            raise ConfigError(f"unknown setting {red!r}; valid choices: {', '.join(REDUCTIONS)}")
     if seeds < 1 or search_seeds < 1:
         raise ConfigError("seeds and search seeds must be at least 1")
+    if not reductions or not len(lr_grid) or min(lr_grid) <= 0:
+        raise ConfigError("give at least one setting and learning rates > 0")
     ep = {t: (epochs or {}).get(t, TASKS[t].epochs) for t in tasks}
     search = list(range(SEARCH_SEED_OFFSET, SEARCH_SEED_OFFSET + search_seeds))
-    jobs = [(t, lab, name, kw, lr, search, 0, ep[t]) for t in tasks
-            for lab, (name, kw) in table.items() for lr in lr_grid]
-    found = run_jobs(train_group, jobs, scheduler=scheduler, n_jobs=n_jobs)
-    rates: dict[str, dict[str, float]] = {t: {} for t in tasks}
-    best: dict[tuple, float] = {}
-    for r in found:
-        v = np.nanmedian(np.where(np.isfinite(r["val_loss"][-1]), r["val_loss"][-1], np.inf))
-        key = (r["task"], r["label"])
-        if key not in best or v < best[key]:
-            best[key], rates[r["task"]][r["label"]] = v, r["learning_rate"]
-    jobs = [(t, lab, name, kw, rates[t][lab], list(range(seeds)), 0, ep[t]) for t in tasks
-            for lab, (name, kw) in table.items()]
-    runs = run_jobs(train_group, jobs, scheduler=scheduler, n_jobs=n_jobs)
-    return {"runs": runs, "learning_rates": rates,
-            "settings": {"tasks": tasks, "optimizers": table, "seeds": seeds,
-                         "search_seeds": search, "lr_grid": list(lr_grid), "epochs": ep,
+    scores = _search(tasks, table, reductions, lr_grid, search, ep, scheduler, n_jobs, widen)
+    rates: dict[str, dict[str, dict[str, float]]] = {t: {red: {} for red in reductions} for t in tasks}
+    seed_rates: dict[str, dict[str, dict[str, list[float]]]] = {t: {red: {} for red in reductions}
+                                                                for t in tasks}
+    searched: dict[str, dict[str, dict[str, list[float]]]] = {t: {red: {} for red in reductions}
+                                                              for t in tasks}
+    for (t, red, lab), sc in scores.items():
+        rates[t][red][lab] = _best_rate(sc)
+        seed_rates[t][red][lab] = [_best_rate(sc, i) for i in range(search_seeds)]
+        searched[t][red][lab] = sorted(sc)
+    todo = [(t, red, lab, lr) for t in tasks for red in reductions for lab in table
+            for lr in dict.fromkeys([rates[t][red][lab], *seed_rates[t][red][lab]])]
+    jobs = [(t, lab, table[lab][0], table[lab][1], lr, list(range(seeds)), 0, ep[t], red)
+            for t, red, lab, lr in todo]
+    done = run_jobs(train_group, jobs, scheduler=scheduler, n_jobs=n_jobs)
+    runs = [r for r in done if r["learning_rate"] == rates[r["task"]][r["reduction"]][r["label"]]]
+    return {"runs": runs, "stability_runs": done, "learning_rates": rates,
+            "settings": {"tasks": tasks, "optimizers": table, "seeds": seeds, "reductions": reductions,
+                         "search_seeds": search, "lr_grid": list(lr_grid), "lr_searched": searched,
+                         "seed_rates": seed_rates, "epochs": ep,
                          "targets": {t: TASKS[t].target for t in tasks}}}

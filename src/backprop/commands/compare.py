@@ -9,12 +9,15 @@ from ..cli import parse_list
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    from ..compare import LR_GRID, TASKS
+    from ..compare import LR_GRID, REDUCTIONS, TASKS
     p = sub.add_parser(
         "compare", help="measure every optimizer on real tasks, beside the textbook's table",
         description="Train every optimizer on every task from the same initial weights per seed; "
                     "print convergence speed and quality per task and overall, with stars, next to "
-                    "the textbook's table. Learning rates come from a grid search on separate seeds.",
+                    "the textbook's table, in the lecture's setting (E summed over the patterns) and "
+                    "with E averaged. Learning rates come from a grid search on separate seeds, "
+                    "widened while the best rate is on its edge; stars are checked against each "
+                    "search seed's own best rate.",
         epilog="example: backprop compare --tasks xor,breast-cancer,digits,regression "
                "--optimizers all --seeds 20 --out compare-results")
     p.add_argument("--tasks", type=lambda s: parse_list(s, str, "name"), default=list(TASKS),
@@ -26,7 +29,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--search-seeds", type=int, default=3,
                    help="seeds of the learning-rate search (separate from the runs; default 3)")
     p.add_argument("--lr-grid", type=lambda s: parse_list(s, float, "number"), default=list(LR_GRID),
-                   help=f"learning rates searched (default {','.join(map(str, LR_GRID))})")
+                   help=f"learning rates searched (default {','.join(f'{x:g}' for x in LR_GRID)}), "
+                        "widened by half-decades while the best is on an edge")
+    p.add_argument("--no-widen", action="store_true", help="search only the --lr-grid rates")
+    p.add_argument("--settings", type=lambda s: parse_list(s, str, "name"), default=list(REDUCTIONS),
+                   help="sum (the lecture's E, summed over the patterns), mean, or both (default sum,mean)")
     p.add_argument("--epochs", type=int, help="override every task's epoch budget")
     p.add_argument("--out", help="directory for table.md, results.json, results.csv, curves-*.png")
     p.add_argument("--no-plots", action="store_true", help="skip the loss-curve pictures")
@@ -41,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
     from ..compare import compare
     epochs = {t: args.epochs for t in args.tasks} if args.epochs else None
     result = compare(args.tasks, args.optimizers, seeds=args.seeds, search_seeds=args.search_seeds,
-                     lr_grid=args.lr_grid, epochs=epochs, scheduler=args.scheduler, n_jobs=args.jobs)
+                     lr_grid=args.lr_grid, epochs=epochs, scheduler=args.scheduler, n_jobs=args.jobs,
+                     reductions=args.settings, widen=not args.no_widen)
     summary = rep.summarize(result)
     table = rep.format_tables(summary, result)
     print(table, end="")

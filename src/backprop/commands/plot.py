@@ -19,7 +19,7 @@ KINDS = {
 }
 
 # CLI names of the trajectory optimizers -> labels in figures.GUTTER_OPTIMIZERS / XOR_OPTIMIZERS
-TRAJ = {"gd": "gradient descent", "momentum": "momentum a=0.9", "rmsprop": "rmsprop", "adam": "adam"}
+TRAJ = {"gd": "gradient descent", "momentum": "momentum", "rmsprop": "rmsprop", "adam": "adam"}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -30,6 +30,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     def kind(name: str) -> argparse.ArgumentParser:
         p = kinds.add_parser(name, help=KINDS[name], description=KINDS[name])
         p.add_argument("--out", required=True, help="output file, .png or .svg")
+        p.add_argument("--dpi", type=float, default=150,
+                       help="dots per inch of the figure (default 150: about 1200 px wide)")
         p.set_defaults(func=run)
         return p
 
@@ -47,7 +49,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--problem", choices=["gutter", "xor"], default="gutter")
     p.add_argument("--optimizers", type=lambda s: parse_list(s, str, "name"), default=list(TRAJ),
                    help=f"subset of {','.join(TRAJ)}")
-    p.add_argument("--steps", type=int, help="iterations (default 60 gutter, 100 xor)")
+    p.add_argument("--steps", type=int, help="iterations (default 40 gutter, 100 xor)")
     p.add_argument("--seed", type=int, default=0)
     p = kind("bias-correction")
     p.add_argument("--beta1", type=lambda s: parse_list(s, float, "number"), default=[0.9])
@@ -57,7 +59,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--no-run", action="store_true", help="only the factors, no XOR run")
     p = kind("decision-boundary")
     p.add_argument("--dataset", default="xor", help="xor, circles, spirals, ... (2-D inputs)")
-    p.add_argument("--hidden", type=int, default=None, help="hidden units (default 2 xor, 32 else)")
+    p.add_argument("--hidden", type=lambda s: parse_list(s, int, "integer"), default=None,
+                   help="hidden layer sizes, e.g. 24,24 (default 2 for xor, 24,24,24 for spirals, 16 else)")
     p.add_argument("--epochs", type=int, default=None, help="training epochs")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-hidden-lines", action="store_true")
@@ -72,31 +75,37 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".png", ".svg"):
         raise ConfigError(f"--out must end in .png or .svg, got {out.name!r}")
+    dpi = args.dpi
     if args.kind == "learning-curves":
-        fig = F.learning_curves(_load_history(Path(args.path)), title=Path(args.path).name)
+        fig = F.learning_curves(_load_history(Path(args.path)), title=Path(args.path).name, dpi=dpi)
     elif args.kind == "landscape":
         fig = F.landscape(weights=args.weights, span=args.span, n=args.grid, seed=args.seed,
-                          compare_step=args.activation == "step")
+                          compare_step=args.activation == "step", dpi=dpi)
     elif args.kind == "trajectories":
         bad = [o for o in args.optimizers if o not in TRAJ]
         if bad:
             raise ConfigError(f"unknown optimizer {bad[0]!r}; valid choices: {', '.join(TRAJ)}")
         table = F.GUTTER_OPTIMIZERS if args.problem == "gutter" else F.XOR_OPTIMIZERS
         fig = F.trajectories(args.problem, {TRAJ[o]: table[TRAJ[o]] for o in args.optimizers},
-                             n_steps=args.steps, seed=args.seed)
+                             n_steps=args.steps, seed=args.seed, dpi=dpi)
     elif args.kind == "bias-correction":
         if len(args.beta1) != len(args.beta2):
             raise ConfigError("--beta1 and --beta2 need the same number of values")
         fig = F.bias_correction(list(zip(args.beta1, args.beta2)), args.iterations,
-                                run=not args.no_run, learning_rate=args.learning_rate)
+                                run=not args.no_run, learning_rate=args.learning_rate, dpi=dpi)
     elif args.kind == "decision-boundary":
-        from ..plotting.train import train_2d
-        net, X, y = train_2d(args.dataset, args.hidden, args.epochs, args.seed)
-        fig = F.decision_boundary(net, X, y, hidden_lines=not args.no_hidden_lines,
-                                  title=f"{args.dataset}: {'-'.join(map(str, net.layer_sizes))}")
+        from ..plotting.train import describe_2d, train_2d
+        net, X, y, settings = train_2d(args.dataset, args.hidden, args.epochs, args.seed)
+        fig = F.decision_boundary(net, X, y, hidden_lines=False if args.no_hidden_lines else None,
+                                  title=f"{args.dataset}, {'-'.join(map(str, net.layer_sizes))} network", dpi=dpi)
+        acc = fig.backprop_data["accuracy"]
+        fig.backprop_summary = [describe_2d(settings), f"accuracy on the {acc['n']} training points: "
+                                f"{acc['accuracy']:.1%} ({acc['correct']} of {acc['n']})"]
     else:
-        fig = F.momentum_gain(args.momentum, args.iterations)
+        fig = F.momentum_gain(args.momentum, args.iterations, dpi=dpi)
     F.save(fig, out)
+    for line in getattr(fig, "backprop_summary", []):
+        print(line)
     print(f"wrote {out}")
     return 0
 

@@ -6,17 +6,18 @@ from typing import Sequence
 
 import numpy as np
 
-from .figures import _figure
+from ._canvas import DPI, WIDTH, new_figure
 
 __all__ = ["seed_curves"]
 
 
-def seed_curves(runs: Sequence[dict], title: str = "Loss over seeds", target: float | None = None):
+def seed_curves(runs: Sequence[dict], title: str = "Loss over seeds", target: float | None = None,
+                dpi: float = DPI):
     """One line per run group (``label``, ``loss`` of shape (epochs, seeds)): median and IQR band.
 
     ``fig.backprop_data`` maps each label to ``{"epoch", "median", "q25", "q75"}``.
     """
-    fig = _figure(6.5, 4.0)
+    fig = new_figure(WIDTH, 4.8, dpi)
     ax = fig.add_subplot()
     data = {}
     for run in runs:

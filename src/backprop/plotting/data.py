@@ -20,8 +20,8 @@ from .._errors import ConfigError, DataError
 from ..network import Network
 
 __all__ = ["weight_index", "history_arrays", "grid_landscape", "weight_landscape", "WeightSlice",
-           "rain_gutter", "trajectory", "bias_correction", "adam_trace", "decision_surface",
-           "momentum_gain"]
+           "rain_gutter", "trajectory", "slice_minimum", "gutter_summary", "bias_correction",
+           "adam_trace", "decision_surface", "accuracy_2d", "momentum_gain"]
 
 LECTURE_NAMES = ("w11", "w12", "w21", "w22", "b1", "b2", "v1", "v2", "c")
 _GENERIC = re.compile(r"^(W|b)\[(\d+)\]\[(\d+)(?:,(\d+))?\]$")
@@ -189,6 +189,30 @@ def trajectory(optimizer: Any, grad: Callable[[np.ndarray], np.ndarray], w0: Seq
     return out
 
 
+def slice_minimum(sl: "WeightSlice", start: Sequence[float] | None = None, steps: int = 500,
+                  tol: float = 1e-10) -> dict[str, Any]:
+    """The (local) minimum of E over the two weights of ``sl``: L-BFGS from ``start`` (default the
+    trained values) until |dE/dw| < ``tol``.  Returns ``point``, ``E``, ``grad_norm`` and ``steps``."""
+    from .. import optim
+    from ..optim.oracle import FunctionOracle
+    opt, oracle = optim.get("lbfgs"), FunctionOracle(sl.loss, sl.grad)
+    w = np.array(sl.center if start is None else start, dtype=float)
+    state, g, k = opt.init(w), sl.grad(w), 0
+    while k < steps and np.linalg.norm(g) >= tol:
+        step, state = opt.update(g, state, w, oracle)
+        w += step
+        g, k = sl.grad(w), k + 1
+    return {"point": w, "E": sl.loss(w), "grad_norm": float(np.linalg.norm(g)), "steps": k}
+
+
+def gutter_summary(points: np.ndarray, loss: Callable[[np.ndarray], float]) -> dict[str, float]:
+    """What the lecture says of a rain-gutter path: how far it travelled along the floor (w1),
+    how much it swung across (mean |w2| after the start), and where E ended."""
+    pts = np.asarray(points, dtype=float)
+    return {"travelled": float(abs(pts[-1, 0] - pts[0, 0])), "swing": float(np.mean(np.abs(pts[1:, 1]))),
+            "E": float(loss(pts[-1])), "steps": len(pts) - 1}
+
+
 def bias_correction(beta1: float = 0.9, beta2: float = 0.999, n: int = 100) -> dict[str, np.ndarray]:
     """Adam's correction factors 1/(1 - beta1^t) and 1/(1 - beta2^t) for t = 1..n."""
     t = np.arange(1, n + 1)
@@ -251,6 +275,27 @@ def decision_surface(net: Network, X: np.ndarray, n: int = 150, margin: float = 
     lines = np.column_stack([W[:, 0], W[:, 1], b]) if len(net.layers) > 1 else np.empty((0, 3))
     return {"x1": x1, "x2": x2, "Z": Z.reshape(n, n), "hidden_lines": lines,
             "n_outputs": net.n_outputs}
+
+
+def accuracy_2d(net: Network, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """Share of the points ``X`` the network puts in their class ``y`` (any labels).
+
+    One output: class ``classes[-1]`` where z >= 0.5 (z >= 0 for a tanh output), as the
+    boundary drawn; several outputs: the largest output's class.
+    """
+    y = np.asarray(y).reshape(len(X), -1)
+    y = y.argmax(axis=1) if y.shape[1] > 1 else y[:, 0]
+    classes = np.unique(y)
+    out = net.forward(np.asarray(X, dtype=float))
+    if out.shape[1] == 1:
+        threshold = 0.0 if net.activations[-1] == "tanh" else 0.5
+        guess = np.where(out[:, 0] >= threshold, classes[-1], classes[0])
+    else:                                            # labels in sorted order: output k is class k
+        threshold, guess, y = None, out.argmax(axis=1), np.searchsorted(classes, y)
+        classes = np.arange(out.shape[1])
+    right = int(np.sum(guess == y))
+    return {"accuracy": right / len(y), "correct": right, "n": len(y), "threshold": threshold,
+            "classes": classes, "labels": y}
 
 
 def momentum_gain(momenta: Sequence[float] = (0.0, 0.5, 0.9), slope: float = 1.0,
