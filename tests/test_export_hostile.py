@@ -18,6 +18,7 @@ import pytest
 
 from backprop import ConfigError, Model, Network
 from backprop.export import export_model, to_c, to_python
+from backprop.export.python import literal
 from backprop.io import load_model
 from conftest import run_cli
 from test_export import _compile, _import, needs_cc
@@ -34,7 +35,7 @@ HOSTILE = [
     "é", "日本語", "😀", "\u2028\u2029", "\ufeffbom", "", " spaces ",
     "x" * 4095, "y" * 4096 + "\x00?",  # either side of the longest string literal C99 guarantees
 ]
-NON_FINITE = [math.nan, math.inf, -math.inf, 1.5, -0.0]
+FLOATS = [1.5, -0.0, 1e300, -7.25, 3.0]  # float labels (a model refuses NaN and inf ones)
 
 
 def classifier(labels: list, seed: int = 0, names: list[str] | None = None) -> tuple[Model, np.ndarray]:
@@ -147,13 +148,23 @@ def test_c_embeds_hostile_labels_and_names_byte_for_byte(tmp_path):
 
 @needs_cc
 def test_c_non_string_labels_as_text(tmp_path):
-    model, X = classifier(NON_FINITE, seed=2)
+    model, X = classifier(FLOATS, seed=2)
     got = run_c(tmp_path, to_c(model), X)
-    assert got["class"] == [b"nan", b"inf", b"-inf", b"1.5", b"-0.0"]
+    assert got["class"] == [b"1.5", b"-0.0", b"1e+300", b"-7.25", b"3.0"]
     assert got["label"] == predicted(model, X)
     binary = Model(Network([3, 4, 1], "relu", "sigmoid", random_state=3), "classification",
                    [False, True], "binary_cross_entropy")
     assert run_c(tmp_path, to_c(binary), X)["class"] == [b"False", b"True"]
+
+
+def test_non_finite_labels_are_refused_and_non_finite_literals_import():
+    for bad in (math.nan, math.inf, -math.inf):
+        with pytest.raises(ConfigError, match="class labels must be strings or finite numbers"):
+            classifier([bad, 1.0], seed=0)
+    # what the Python export writes for a non-finite float reads back as that float
+    values = [math.nan, math.inf, -math.inf, -0.0, 1e-320]
+    back = eval("[" + ", ".join(literal(v) for v in values) + "]", {"math": math})  # noqa: S307
+    assert all(same(a, b) for a, b in zip(back, values))
 
 
 @needs_cc
@@ -170,7 +181,7 @@ def test_regression_feature_names_in_c_and_python(tmp_path):
 
 
 def test_python_module_keeps_hostile_and_non_finite_labels(tmp_path):
-    for i, labels in enumerate([NON_FINITE, HOSTILE, [True, False, None], ["\udc80", "lone"]]):
+    for i, labels in enumerate([FLOATS, HOSTILE, [True, False], ["\udc80", "lone"]]):
         names = HOSTILE[:6]
         model, X = classifier(labels, seed=4 + i, names=names)
         path = export_model(model, tmp_path / f"hostile_{i}.py", "python")
@@ -189,7 +200,7 @@ def test_python_module_keeps_hostile_and_non_finite_labels(tmp_path):
 def test_onnx_metadata_round_trips_hostile_labels(tmp_path):
     ort = pytest.importorskip("onnxruntime")
     onnx = pytest.importorskip("onnx")
-    for i, labels in enumerate([HOSTILE, NON_FINITE]):
+    for i, labels in enumerate([HOSTILE, FLOATS]):
         model, X = classifier(labels, seed=8 + i, names=HOSTILE[:5])
         path = export_model(model, tmp_path / f"hostile_{i}.onnx", "onnx")
         meta = {p.key: p.value for p in onnx.load(str(path)).metadata_props}
