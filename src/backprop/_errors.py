@@ -49,10 +49,19 @@ def check_range(name: str, value: float, low: float | None = None, high: float |
     if ok and high is not None:
         ok = v < high if high_open else v <= high
     if not ok:
-        lo = "(-inf" if low is None else ("(" if low_open else "[") + f"{low:g}"
-        hi = "inf)" if high is None else f"{high:g}" + (")" if high_open else "]")
-        raise ConfigError(f"{name}={value!r} is out of range; valid range: {lo}, {hi}")
+        raise ConfigError(f"{name}={value!r} is out of range; valid range: "
+                          f"{interval(low, high, low_open, high_open)}")
     return value
+
+
+def interval(low: float | None = None, high: float | None = None, low_open: bool = False,
+             high_open: bool = False) -> str:
+    """``'(0, 1000]'``: a range as mathematics writes it (None: unbounded; ints exactly)."""
+    def show(x: float) -> str:
+        return str(x) if isinstance(x, int) else f"{x:g}"
+    lo = "(-inf" if low is None else ("(" if low_open else "[") + show(low)
+    hi = "inf)" if high is None else show(high) + (")" if high_open else "]")
+    return f"{lo}, {hi}"
 
 
 def check_finite(name: str, a: np.ndarray) -> None:

@@ -1,20 +1,25 @@
 """The ``backprop`` command: one subcommand per module in :mod:`backprop.commands`.
 
-Exit codes: 0 success, 1 a failure (bad data, corrupt file, ...), 2 bad
-usage.  Errors are one line on stderr; no traceback for anything a user can
-cause.  Each command module defines ``add_parser(subparsers)`` returning
-its parser, with ``run(args) -> int`` set as the parser's default ``func``.
+Exit codes: 0 success, 1 a failure (bad data, corrupt file, a full disk, too
+little memory, ...), 2 bad usage.  Errors and warnings are one line each on
+stderr; no traceback for anything a user can cause.  Numeric options are
+checked as they are parsed (:func:`number`: finite and in range, by flag
+name).  Each command module defines ``add_parser(subparsers)`` returning its
+parser, with ``run(args) -> int`` set as the parser's default ``func``.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import os
 import sys
-from typing import NoReturn, Sequence
+import warnings
+from pathlib import Path
+from typing import Any, Callable, NoReturn, Sequence
 
-from ._errors import BackpropError, UsageError
+from ._errors import BackpropError, DataError, UsageError, interval
 
 # One line per command: "name: module".  Order is the order of --help.
 COMMANDS = [
@@ -63,32 +68,152 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if extra:  # reported by the command's parser, so that the error names the command
         parser.commands.get(args.command, parser).error(f"unrecognized arguments: {' '.join(extra)}")
+    command = f"backprop {args.command}"
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = lambda message, *_, **__: print(
+                f"{command}: warning: {' '.join(str(message).split())}", file=sys.stderr)
+            code = int(args.func(args) or 0)
+            sys.stdout.flush()   # a full disk behind stdout is an error of this command
+            return code
     except BackpropError as exc:
-        print(f"backprop {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{command}: error: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, UsageError) else 1
     except ImportError as exc:  # an optional extra is not installed
         hint = "" if "pip install" in str(exc) else " (pip install 'backprop-mlp[all]' installs every extra)"
-        print(f"backprop {args.command}: error: {exc}{hint}", file=sys.stderr)
+        print(f"{command}: error: {exc}{hint}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # stdout closed early (``backprop predict ... | head``): stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _drop_stdout()
         return 1
     except KeyboardInterrupt:
-        print(f"backprop {args.command}: interrupted", file=sys.stderr)
+        print(f"{command}: interrupted", file=sys.stderr)
         return 130
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        print(f"backprop {args.command}: error: {exc.strerror}: {exc.filename}", file=sys.stderr)
+    except MemoryError as exc:
+        print(f"{command}: error: out of memory{f' ({exc})' if str(exc) else ''}; use a smaller "
+              "network or less data", file=sys.stderr)
         return 1
+    except OSError as exc:  # a full disk, a read-only file system, a path that cannot be
+        _drop_stdout()      # a file: the OS's reason and the path, in one line
+        print(f"{command}: error: {os_reason(exc)}", file=sys.stderr)
+        return 1
+
+
+def os_reason(exc: OSError) -> str:
+    """``'No space left on device: out/model.bp'``: the OS's reason and the path(s)."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
+    return f"{reason}: {' -> '.join(names)}" if names else reason
+
+
+def _drop_stdout() -> None:
+    """Whatever stdout still buffers goes nowhere (its file is closed early or full)."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def parse_list(text: str, kind: type = float, what: str = "value") -> list:
-    """Parse ``"1,0.5,2"`` into a list; an argparse type error names the bad item."""
+    """Parse ``"1,0.5,2"`` into a non-empty list; anything else is an argparse type error."""
     try:
-        return [kind(v) for v in text.replace(" ", "").split(",") if v != ""]
+        values = [kind(v) for v in text.replace(" ", "").split(",") if v != ""]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a comma-separated list of {what}s, got {text!r}") from None
+        values = []
+    if not values:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list of {what}s, got {text!r}")
+    return values
+
+
+def number(kind: type = float, low: float | None = None, high: float | None = None,
+           low_open: bool = False, high_open: bool = False) -> Callable[[str], Any]:
+    """argparse type: a finite ``kind`` (int or float) in ``[low, high]`` (ends open as asked).
+
+    NaN, infinity and values out of range are usage errors (exit 2) that name the flag:
+    ``argument --learning-rate: must be a finite number in (0, 1000], got 'inf'``.
+    """
+    what = "an integer" if kind is int else "a finite number"
+    span = interval(low, high, low_open, high_open)
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        ok = value is not None and (kind is int or math.isfinite(value))
+        if ok and low is not None:
+            ok = value > low if low_open else value >= low
+        if ok and high is not None:
+            ok = value < high if high_open else value <= high
+        if not ok:
+            raise argparse.ArgumentTypeError(f"must be {what} in {span}, got {text!r}")
+        return value
+    parse.__name__ = kind.__name__  # argparse names the type in some messages
+    return parse
+
+
+def numbers(kind: type = float, low: float | None = None, high: float | None = None,
+            low_open: bool = False, high_open: bool = False) -> Callable[[str], list]:
+    """argparse type: a comma-separated, non-empty list, each item as :func:`number` checks it."""
+    one = number(kind, low, high, low_open, high_open)
+
+    def parse(text: str) -> list:
+        values = parse_list(text, kind, "integer" if kind is int else "number")
+        try:
+            return [one(str(v)) for v in values]
+        except argparse.ArgumentTypeError:
+            raise argparse.ArgumentTypeError(
+                f"each value must be {'an integer' if kind is int else 'a finite number'} in "
+                f"{interval(low, high, low_open, high_open)}, got {text!r}") from None
+    return parse
+
+
+# A seed is what every generator here takes: numpy's Generator and scikit-learn's RandomState.
+seed = number(int, 0, 2**32 - 1)
+
+MAX_JOBS = 256
+
+
+def jobs(text: str) -> int:
+    """argparse type of --jobs: -1 (all cores) or 1 to MAX_JOBS worker processes."""
+    try:
+        value = number(int, -1, MAX_JOBS)(text)
+    except argparse.ArgumentTypeError:
+        value = 0
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"must be -1 (all cores) or an integer in [1, {MAX_JOBS}], "
+                                         f"got {text!r}")
+    return value
+
+
+def out_path(text: str) -> str:
+    """argparse type of an output file: any non-empty path (checked by :func:`check_out`)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a file name, got ''")
+    return text
+
+
+def check_out(path: str | os.PathLike, flag: str = "--out", size: int = 0,
+              make_parents: bool = False) -> None:
+    """Before the work: ``DataError`` naming ``flag`` unless the output file can be written."""
+    from ._atomic import check_writable
+    try:
+        check_writable(path, size, make_parents)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        folder = Path(path).parent
+        if isinstance(exc, FileNotFoundError) and not make_parents and not folder.is_dir():
+            reason = f"directory {str(folder)!r} does not exist"
+        raise DataError(f"cannot write {flag} {str(path)!r}: {reason}") from None
+
+
+def check_memory(what: str, need: int) -> None:
+    """``DataError`` naming ``what`` (flags and values) when ``need`` bytes exceed the free memory."""
+    from .training.memory import available_bytes, describe_bytes
+    have = available_bytes()
+    if have is not None and need > have:
+        raise DataError(f"{what} needs at least {describe_bytes(need)} of memory, "
+                        f"{describe_bytes(have)} is available; make it smaller")
 
 
 if __name__ == "__main__":  # pragma: no cover
