@@ -12,6 +12,7 @@ import numpy as np
 from .._atomic import atomic_write
 from .._errors import ConfigError, DataError
 from .._jsonsafe import json_safe
+from ..cli import MAX_JOBS, check_out, jobs, number, out_path
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -28,11 +29,13 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--grid", nargs="+", default=[], metavar="KEY=V1,V2",
                    help=f"grid axes; KEY one of {', '.join(GRID_KEYS)} (hidden: 8 or 16x8)")
     p.add_argument("--task", choices=["auto", "classification", "regression"], default="auto")
-    p.add_argument("--epochs", type=int, help="epochs when not on the grid (default 100)")
-    p.add_argument("--validation-fraction", type=float, default=0.25)
+    p.add_argument("--epochs", type=number(int, 1, 10**6), help="epochs when not on the grid (default 100)")
+    p.add_argument("--validation-fraction", type=number(float, 0, 1, True, True), default=0.25,
+                   help="share of the rows held out for scoring, in (0, 1) (default 0.25)")
     p.add_argument("--scheduler", help="address of a Dask scheduler (default: joblib, local cores)")
-    p.add_argument("--jobs", type=int, default=-1, help="local worker processes (default all cores)")
-    p.add_argument("--out", help="write all results to this .json or .csv file")
+    p.add_argument("--jobs", type=jobs, default=-1,
+                   help=f"local worker processes, -1 for all cores (default), at most {MAX_JOBS}")
+    p.add_argument("--out", type=out_path, help="write all results to this .json or .csv file")
     p.set_defaults(func=run)
     return p
 
@@ -59,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     if out is not None and out.suffix not in (".json", ".csv"):   # before the sweep, not after
         raise ConfigError(f"--out must end in .json or .csv, got {out.name!r}")
+    if out is not None:
+        check_out(out)
     X, raw, _ = read_table(Path(args.data), args.target)
     try:
         y_num = raw.astype(float)
