@@ -45,7 +45,8 @@ def one_line(r: subprocess.CompletedProcess, codes=(1, 2)) -> str:
 
 def run_patched(patches: list[str], *args, cwd=None) -> subprocess.CompletedProcess:
     """``backprop ARGS`` in a subprocess that first runs ``patches`` (faults to inject)."""
-    code = "\n".join(map(textwrap.dedent, patches)) + "\nimport sys\nfrom backprop.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+    code = "\n".join([*map(textwrap.dedent, patches),
+                      "import sys", "from backprop.cli import main", "sys.exit(main(sys.argv[1:]))"])
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     return subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True,
                           text=True, env=env, cwd=cwd, timeout=300)
@@ -112,6 +113,9 @@ CASES = [
     (("compare", "--jobs", "0"), 2, "--jobs"),
     (("sweep", "cls.csv", "--target", "y", "--validation-fraction", "inf"), 2, "--validation-fraction"),
     (("sweep", "cls.csv", "--target", "y", "--epochs", BIG), 2, "--epochs"),
+    (("sweep", "cls.csv", "--target", "y", "--grid", "seed=-1"), 2, "--grid seed=-1: must be"),
+    (("sweep", "cls.csv", "--target", "y", "--grid", "learning_rate=0.1,inf"), 2, "--grid learning_rate=inf"),
+    (("sweep", "cls.csv", "--target", "y", "--grid", "hidden=200000000x200000000"), 1, "memory"),
     (("predict", "m.bp", "cls.csv", "--out", "cls.csv/p.csv"), 1, "Not a directory"),
     (("export", "m.bp", "--format", "python", "--out", "x" * 300 + ".py"), 1, "File name too long"),
 ]
@@ -237,7 +241,8 @@ def test_out_of_memory_is_one_line(work):
     r = run_patched(["""
         import backprop.csvio
         def read_csv(*a, **k):
-            raise MemoryError("Unable to allocate 1.00 TiB for an array with shape (2, 1) and data type float64")
+            raise MemoryError("Unable to allocate 1.00 TiB for an array with shape (2, 1) and data "
+                              "type float64")
         backprop.csvio.read_csv = read_csv
         """], *TRAIN, cwd=work)
     assert one_line(r, (1,)) == ("backprop train: error: out of memory (Unable to allocate 1.00 TiB "

@@ -186,8 +186,8 @@ def jobs(text: str) -> int:
     return value
 
 
-def out_path(text: str) -> str:
-    """argparse type of an output file: any non-empty path (checked by :func:`check_out`)."""
+def file_path(text: str) -> str:
+    """argparse type of a file: any non-empty path (an output is then checked by :func:`check_out`)."""
     if not text.strip():
         raise argparse.ArgumentTypeError("expected a file name, got ''")
     return text

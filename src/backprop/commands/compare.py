@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..cli import MAX_JOBS, check_out, jobs, number, numbers, out_path, parse_list
+from ..cli import MAX_JOBS, check_out, file_path, jobs, number, numbers, parse_list
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -29,7 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--lr-grid", type=numbers(float, 0, 1e3, low_open=True), default=list(LR_GRID),
                    help=f"learning rates searched (default {','.join(map(str, LR_GRID))})")
     p.add_argument("--epochs", type=number(int, 1, 10**6), help="override every task's epoch budget")
-    p.add_argument("--out", type=out_path, help="directory for table.md, results.json, results.csv, curves-*.png")
+    p.add_argument("--out", type=file_path,
+                   help="directory for table.md, results.json, results.csv, curves-*.png")
     p.add_argument("--no-plots", action="store_true", help="skip the loss-curve pictures")
     p.add_argument("--scheduler", help="address of a Dask scheduler (default: joblib, local cores)")
     p.add_argument("--jobs", type=jobs, default=-1,

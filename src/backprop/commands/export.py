@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..cli import check_out, out_path
+from ..cli import check_out, file_path
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -14,10 +14,10 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "export", help="export a saved model to ONNX, Python or C",
         description="Export a model file written by backprop to ONNX (float32), a Python module "
                     "that needs only math, or a C99 file that needs only math.h.")
-    parser.add_argument("model", help="model file written by backprop (save_model)")
+    parser.add_argument("model", type=file_path, help="model file written by backprop (save_model)")
     parser.add_argument("--format", "-f", required=True, choices=list(FORMATS),
                         help="what to write")
-    parser.add_argument("--out", "-o", type=out_path, default=None,
+    parser.add_argument("--out", "-o", type=file_path, default=None,
                         help="output file (default: the model's name with .onnx, .py or .c)")
     parser.add_argument("--network-only", action="store_true",
                         help="export the network alone, without the preprocessing steps")

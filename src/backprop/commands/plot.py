@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from .._errors import ConfigError, DataError
-from ..cli import check_out, number, numbers, out_path, parse_list, seed
+from ..cli import check_out, file_path, number, numbers, parse_list, seed
 
 KINDS = {
     "learning-curves": "training/validation loss, metrics and learning rate of a saved run",
@@ -29,7 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
     def kind(name: str) -> argparse.ArgumentParser:
         p = kinds.add_parser(name, help=KINDS[name], description=KINDS[name])
-        p.add_argument("--out", required=True, type=out_path, help="output file, .png or .svg")
+        p.add_argument("--out", required=True, type=file_path, help="output file, .png or .svg")
         p.set_defaults(func=run)
         return p
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import activations, optim
 from .._errors import BackpropError, DataError, UsageError
-from ..cli import check_memory, check_out, number, numbers, out_path, seed
+from ..cli import check_memory, check_out, file_path, number, numbers, seed
 from ..io import save_model
 from ..training.diagnosis import TrainingDiverged
 from ..training.memory import parameter_count, training_bytes
@@ -103,7 +103,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="value that marks a missing entry for --impute (NaN always does), e.g. 0")
     p.add_argument("--seed", type=seed, default=None,
                    help="random seed in [0, 2**32 - 1] (weights, split, order)")
-    p.add_argument("--out", "-o", type=out_path, default=None, help="model file (default: DATA with .bp)")
+    p.add_argument("--out", "-o", type=file_path, default=None,
+                   help="model file (default: DATA with .bp)")
     p.add_argument("--save-diverged", action="store_true",
                    help="save the model even when training diverged before any epoch improved "
                         "on the initial weights (it then holds the initial weights)")
@@ -215,12 +216,12 @@ def _format(s: dict, est, task: str, n: int, out: Path) -> str:
                "diverged": "diverged (weights of the best epoch restored)" if est.history_.best_epoch
                            else "diverged before any epoch improved; saved the initial weights",
                "interrupted": "interrupted (Ctrl-C); the model trained so far was saved"}
+    loss = "n/a" if s["train_loss"] is None else format(s["train_loss"], ".6g")
     lines = [f"{task}: network {sizes} ({est.activation}, {est.out_activation_} output), "
              f"{est.solver}, {n} samples",
              f"epochs {s['epochs']}, iterations {s['iterations']}; stopped: "
              f"{reasons.get(s['stop_reason'], s['stop_reason'])}",
-             f"final training loss {'n/a' if s['train_loss'] is None else format(s['train_loss'], '.6g')}, "
-             f"training {metric} {s['train_' + key]:.4f}"]
+             f"final training loss {loss}, training {metric} {s['train_' + key]:.4f}"]
     if "val_loss" in s:
         vl = s["val_loss"]
         lines.append(f"validation (best epoch {s['best_epoch']}, restored): loss "
