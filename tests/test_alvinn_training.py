@@ -145,4 +145,4 @@ def test_demo_end_to_end(tmp_path):
 
 def test_demo_rejects_bad_settings():
     res = run_cli("demo", "alvinn", "--frames", "0")
-    assert res.returncode == 1 and "frames" in res.stderr and "Traceback" not in res.stderr
+    assert res.returncode == 2 and "--frames: must be an integer" in res.stderr and "Traceback" not in res.stderr

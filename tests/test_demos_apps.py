@@ -118,7 +118,8 @@ def test_pima_bad_file_is_one_line_error(tmp_path):
 
 @pytest.mark.parametrize("argv, code, message", [
     (["--folds", "1"], 1, "--folds must be 0"),
-    (["--hidden", "8,x"], 2, "--hidden: each value must be an integer in [1, 10000]"),
+    (["--hidden", "8,x"], 2, "--hidden: expected a comma-separated list of integers"),
+    (["--hidden", "8,0"], 2, "--hidden: each value must be an integer in [1, 10000]"),
     (["--test-fraction", "1.5"], 2, "--test-fraction: must be a finite number in (0, 1)"),
 ])
 def test_bad_settings_are_one_line_errors(argv, code, message):
