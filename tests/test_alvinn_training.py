@@ -173,4 +173,4 @@ def test_demo_dagger_on_a_hard_course():
 
 def test_demo_rejects_bad_settings():
     res = run_cli("demo", "alvinn", "--frames", "0")
-    assert res.returncode == 1 and "frames" in res.stderr and "Traceback" not in res.stderr
+    assert res.returncode == 2 and "--frames: must be an integer" in res.stderr and "Traceback" not in res.stderr

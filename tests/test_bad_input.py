@@ -1,5 +1,7 @@
 """Bad input raises one clear error naming the problem and the valid choices."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -78,3 +80,16 @@ def test_integer_class_labels_become_one_hot(net):
     E1, g1 = net.loss_and_grad(X, np.array([0, 1, 1]))
     E2, g2 = net.loss_and_grad(X, np.array([[1, 0], [0, 1], [0, 1]], float))
     assert E1 == E2 and np.array_equal(g1, g2)
+
+
+@pytest.mark.parametrize("X,by", [
+    ([[1e308, -1e308], [-1e308, 1e308], [1e308, 1e308]], "differ by 1x"),   # both overflow: was nan
+    ([[1e308, 1.0], [-1e308, 2.0], [1e308, 3.0]], "differ by 1.15e+308x"),   # was inf
+    ([[1e308, 1e-300], [-1e308, 2e-300], [1e308, 3e-300]], "differ by more than 1e308x"),
+])
+def test_diagnosis_of_huge_inputs_reads_correctly(X, by):
+    from backprop.training.diagnosis import diagnose
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")              # and no overflow warnings on the way
+        text = diagnose(Network([2, 3, 1], random_state=0), np.array(X), learning_rate=0.1).message("")
+    assert f"column standard deviations {by}" in text and "nan" not in text and "infx" not in text

@@ -116,14 +116,15 @@ def test_pima_bad_file_is_one_line_error(tmp_path):
     assert "found 3 column(s)" in r.stderr and "Traceback" not in r.stderr
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--folds", "1"], "--folds must be 0"),
-    (["--hidden", "8,x"], "--hidden must be positive integers"),
-    (["--test-fraction", "1.5"], "--test-fraction must lie in (0, 1)"),
+@pytest.mark.parametrize("argv, code, message", [
+    (["--folds", "1"], 1, "--folds must be 0"),
+    (["--hidden", "8,x"], 2, "--hidden: expected a comma-separated list of integers"),
+    (["--hidden", "8,0"], 2, "--hidden: each value must be an integer in [1, 10000]"),
+    (["--test-fraction", "1.5"], 2, "--test-fraction: must be a finite number in (0, 1)"),
 ])
-def test_bad_settings_are_one_line_errors(argv, message):
+def test_bad_settings_are_one_line_errors(argv, code, message):
     r = run_cli("demo", "breast-cancer", *argv)
-    assert r.returncode == 1 and message in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == code and message in r.stderr and "Traceback" not in r.stderr
 
 
 def test_breast_cancer_reaches_95_percent_over_seeds():

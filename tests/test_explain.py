@@ -117,7 +117,8 @@ def test_cli_json_matches_library():
     (["--x", "1,0,1", "--t", "1"], "x has 3 values; the network has 2 inputs", 1),
     (["--x", "1,zero", "--t", "1"], "expected a comma-separated list of numbers", 2),
     (["--x", "1,0", "--t", "1", "--activation", "sigmoidal"], "invalid choice: 'sigmoidal'", 2),
-    (["--x", "1,0", "--t", "1", "--layers", "2,0,1"], "every layer size must be an integer >= 1", 1),
+    (["--x", "1,0", "--t", "1", "--layers", "2,0,1"], "--layers: each value must be an integer in [1, inf)", 2),
+    (["--x", "1,0", "--t", "1", "--layers", "2"], "at least an input and an output size", 1),
     (["--t", "1"], "the following arguments are required: --x", 2),
 ])
 def test_cli_bad_input_is_one_line(args, message, code):

@@ -86,29 +86,6 @@ def progress_line(command: str, path: str, stream: Any = None) -> Iterator[Progr
             stream.flush()
 
 
-def positive(kind: type) -> Any:
-    """argparse type: a number > 0 (bad values are usage errors, exit 2)."""
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
-        return value
-    return parse
-
-
-def non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
-    return value
-
-
 @contextmanager
 def warnings_as_lines(command: str) -> Iterator[None]:
     """Library warnings become ``backprop COMMAND: warning: ...`` lines on stderr."""

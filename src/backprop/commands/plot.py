@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from .._errors import ConfigError, DataError
-from ..cli import parse_list
+from ..cli import check_out, file_path, number, numbers, parse_list, seed
 
 KINDS = {
     "learning-curves": "training/validation loss, metrics and learning rate of a saved run",
@@ -29,9 +29,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
     def kind(name: str) -> argparse.ArgumentParser:
         p = kinds.add_parser(name, help=KINDS[name], description=KINDS[name])
-        p.add_argument("--out", required=True, help="output file, .png or .svg")
-        p.add_argument("--dpi", type=float, default=150,
-                       help="dots per inch of the figure (default 150: about 1200 px wide)")
+        p.add_argument("--out", required=True, type=file_path, help="output file, .png or .svg")
+        p.add_argument("--dpi", type=number(float, 10, 1200), default=150,
+                       help="dots per inch of the figure, 10 to 1200 (default 150: about 1200 px wide)")
         p.set_defaults(func=run)
         return p
 
@@ -42,31 +42,39 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="the two weights to vary: w11,w12,w21,w22,b1,b2,v1,v2,c (default v1,v2)")
     p.add_argument("--activation", choices=["sigmoid", "step"], default="sigmoid",
                    help="step: draw the step-unit landscape beside the sigmoid one")
-    p.add_argument("--span", type=float, default=6.0, help="range around the trained values")
-    p.add_argument("--grid", type=int, default=61, help="grid points per axis")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--span", type=number(float, 0, 1e6, low_open=True), default=6.0,
+                   help="range around the trained values (default 6)")
+    p.add_argument("--grid", type=number(int, 2, 2000), default=61,
+                   help="grid points per axis, 2 to 2000 (default 61)")
+    p.add_argument("--seed", type=seed, default=0)
     p = kind("trajectories")
     p.add_argument("--problem", choices=["gutter", "xor"], default="gutter")
     p.add_argument("--optimizers", type=lambda s: parse_list(s, str, "name"), default=list(TRAJ),
                    help=f"subset of {','.join(TRAJ)}")
-    p.add_argument("--steps", type=int, help="iterations (default 40 gutter, 100 xor)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--steps", type=number(int, 1, 10**5),
+                   help="iterations, at most 100000 (default 40 gutter, 100 xor)")
+    p.add_argument("--seed", type=seed, default=0)
     p = kind("bias-correction")
-    p.add_argument("--beta1", type=lambda s: parse_list(s, float, "number"), default=[0.9])
-    p.add_argument("--beta2", type=lambda s: parse_list(s, float, "number"), default=[0.999])
-    p.add_argument("--iterations", type=int, default=100)
-    p.add_argument("--learning-rate", type=float, default=0.1, help="eta of the real run")
+    p.add_argument("--beta1", type=numbers(float, 0, 1, high_open=True), default=[0.9],
+                   help="Adam's beta1 value(s), each in [0, 1) (default 0.9)")
+    p.add_argument("--beta2", type=numbers(float, 0, 1, high_open=True), default=[0.999],
+                   help="Adam's beta2 value(s), each in [0, 1) (default 0.999)")
+    p.add_argument("--iterations", type=number(int, 1, 10**6), default=100)
+    p.add_argument("--learning-rate", type=number(float, 0, 1e3, low_open=True), default=0.1,
+                   help="eta of the real run (default 0.1)")
     p.add_argument("--no-run", action="store_true", help="only the factors, no XOR run")
     p = kind("decision-boundary")
     p.add_argument("--dataset", default="xor", help="xor, circles, spirals, ... (2-D inputs)")
-    p.add_argument("--hidden", type=lambda s: parse_list(s, int, "integer"), default=None,
-                   help="hidden layer sizes, e.g. 24,24 (default 2 for xor, 24,24,24 for spirals, 16 else)")
-    p.add_argument("--epochs", type=int, default=None, help="training epochs")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--hidden", type=numbers(int, 1, 10**4), default=None,
+                   help="hidden layer sizes, each at most 10000, e.g. 24,24 "
+                        "(default 2 for xor, 24,24,24 for spirals, 16 else)")
+    p.add_argument("--epochs", type=number(int, 1, 10**6), default=None, help="training epochs")
+    p.add_argument("--seed", type=seed, default=0)
     p.add_argument("--no-hidden-lines", action="store_true")
     p = kind("momentum-gain")
-    p.add_argument("--momentum", type=lambda s: parse_list(s, float, "number"), default=[0.0, 0.5, 0.9])
-    p.add_argument("--iterations", type=int, default=100)
+    p.add_argument("--momentum", type=numbers(float, 0, 1, high_open=True), default=[0.0, 0.5, 0.9],
+                   help="momentum value(s) a, each in [0, 1) (default 0,0.5,0.9)")
+    p.add_argument("--iterations", type=number(int, 1, 10**6), default=100)
     return parser
 
 
@@ -76,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
     if out.suffix.lower() not in (".png", ".svg"):
         raise ConfigError(f"--out must end in .png or .svg, got {out.name!r}")
     dpi = args.dpi
+    check_out(out, make_parents=True)
     if args.kind == "learning-curves":
         fig = F.learning_curves(_load_history(Path(args.path)), title=Path(args.path).name, dpi=dpi)
     elif args.kind == "landscape":

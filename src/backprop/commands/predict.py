@@ -7,6 +7,7 @@ import sys
 
 from .._csv_write import write_csv, write_rows
 from .._errors import UsageError
+from ..cli import check_out, file_path
 from ..io import load_model
 from . import _tabular as tab
 
@@ -19,7 +20,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                     "one, by position. Writes CSV to --out (atomically) or to stdout.")
     p.add_argument("model", metavar="MODEL", help="model file (backprop train, save_model)")
     p.add_argument("data", metavar="DATA.csv", help="rows to predict")
-    p.add_argument("--out", "-o", default=None, help="write the predictions here (CSV)")
+    p.add_argument("--out", "-o", type=file_path, default=None, help="write the predictions here (CSV)")
     p.add_argument("--proba", action="store_true",
                    help="also write one probability column per class (classification)")
     p.set_defaults(func=run)
@@ -27,6 +28,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.out:
+        check_out(args.out)
     model = load_model(args.model)
     if args.proba and model.task != "classification":
         raise UsageError("--proba needs a classification model; this one does regression")

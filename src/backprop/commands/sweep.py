@@ -10,8 +10,29 @@ from pathlib import Path
 import numpy as np
 
 from .._atomic import atomic_write
-from .._errors import ConfigError, DataError
+from .._errors import ConfigError, DataError, UsageError
 from .._jsonsafe import json_safe
+from ..cli import MAX_JOBS, check_memory, check_out, file_path, jobs, number, numbers, seed
+
+
+# The grid's numeric axes take what the matching options of ``backprop train`` take.
+GRID_LIMITS = {"learning_rate": number(float, 0, 1e3, low_open=True), "epochs": number(int, 1, 10**6),
+               "batch_size": number(int, 1, 10**9), "momentum": number(float, 0, 1),
+               "seed": seed, "weight_decay": number(float, 0, 1e3), "hidden": numbers(int, 1)}
+
+
+def check_grid(grid: dict, n_inputs: int, n_rows: int) -> None:
+    """UsageError naming ``--grid KEY=VALUE`` for a value out of range; no network too large."""
+    from ..training.memory import training_bytes
+    for key, values in grid.items():
+        for v in values:
+            text = str(v).replace("x", ",") if key == "hidden" else str(v)
+            try:
+                checked = GRID_LIMITS[key](text) if key in GRID_LIMITS else v
+            except argparse.ArgumentTypeError as exc:
+                raise UsageError(f"--grid {key}={v}: {exc}") from None
+            if key == "hidden":
+                check_memory(f"--grid hidden={v}", training_bytes([n_inputs, *checked, 1], n_rows))
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -28,11 +49,14 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--grid", nargs="+", default=[], metavar="KEY=V1,V2",
                    help=f"grid axes; KEY one of {', '.join(GRID_KEYS)} (hidden: 8 or 16x8)")
     p.add_argument("--task", choices=["auto", "classification", "regression"], default="auto")
-    p.add_argument("--epochs", type=int, help="epochs when not on the grid (default 100)")
-    p.add_argument("--validation-fraction", type=float, default=0.25)
+    p.add_argument("--epochs", type=number(int, 1, 10**6),
+                   help="epochs when not on the grid (default 100)")
+    p.add_argument("--validation-fraction", type=number(float, 0, 1, True, True), default=0.25,
+                   help="share of the rows held out for scoring, in (0, 1) (default 0.25)")
     p.add_argument("--scheduler", help="address of a Dask scheduler (default: joblib, local cores)")
-    p.add_argument("--jobs", type=int, default=-1, help="local worker processes (default all cores)")
-    p.add_argument("--out", help="write all results to this .json or .csv file")
+    p.add_argument("--jobs", type=jobs, default=-1,
+                   help=f"local worker processes, -1 for all cores (default), at most {MAX_JOBS}")
+    p.add_argument("--out", type=file_path, help="write all results to this .json or .csv file")
     p.set_defaults(func=run)
     return p
 
@@ -59,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     if out is not None and out.suffix not in (".json", ".csv"):   # before the sweep, not after
         raise ConfigError(f"--out must end in .json or .csv, got {out.name!r}")
+    if out is not None:
+        check_out(out)
     X, raw, _ = read_table(Path(args.data), args.target)
     try:
         y_num = raw.astype(float)
@@ -74,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         y = y_num
     grid = parse_grid(args.grid)
+    check_grid(grid, X.shape[1], len(X))
     if args.epochs and "epochs" not in grid:
         grid["epochs"] = [args.epochs]
     results = grid_search(X, y, grid, classification, args.validation_fraction,

@@ -165,43 +165,34 @@ def _confusion_lines(test: Evaluation, class_names: Sequence[str], tag: str) -> 
 # --- shared command-line options and flow ------------------------------------------------------
 def add_common_arguments(p: argparse.ArgumentParser, folds: int, quick_folds: int = 3) -> None:
     """--folds, --seed, --quick, --test-fraction and the MLP's --hidden/--weight-decay/--epochs."""
-    p.add_argument("--folds", type=int, default=None,
+    from ..cli import number, numbers, seed
+    p.add_argument("--folds", type=number(int, 0, 1000), default=None,
                    help=f"cross-validation folds (default {folds}; {quick_folds} with --quick; 0: none)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the folds, splits and weights (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="seed of the folds, splits and weights (default 0)")
     p.add_argument("--quick", action="store_true",
                    help=f"a fast run: {quick_folds} folds, fewer epochs, shorter patience")
-    p.add_argument("--test-fraction", type=float, default=0.25,
+    p.add_argument("--test-fraction", type=number(float, 0, 1, True, True), default=0.25,
                    help="share of rows held out for the confusion matrix (default 0.25)")
-    p.add_argument("--hidden", default=None, help="hidden layer sizes, comma-separated (e.g. 16 or 32,16)")
-    p.add_argument("--weight-decay", type=float, default=None, help="L2 weight decay lambda")
-    p.add_argument("--epochs", type=int, default=None, help="most epochs per training run")
+    p.add_argument("--hidden", type=numbers(int, 1, 10**4), default=None,
+                   help="hidden layer sizes, comma-separated (e.g. 16 or 32,16), each at most 10000")
+    p.add_argument("--weight-decay", type=number(float, 0, 1e3), default=None,
+                   help="L2 weight decay lambda")
+    p.add_argument("--epochs", type=number(int, 1, 10**6), default=None,
+                   help="most epochs per training run")
     p.set_defaults(_folds_default=(folds, quick_folds))
 
 
 def settings(args: argparse.Namespace, mlp: "MLP") -> tuple["MLP", int]:
     """The MLP after --hidden/--weight-decay/--epochs/--quick, and the number of folds."""
     from dataclasses import replace
-    from ..cli import parse_list
-    if args.hidden is not None:
-        try:
-            hidden = tuple(parse_list(args.hidden, int, "integer"))
-        except argparse.ArgumentTypeError:
-            hidden = ()
-        if not hidden or min(hidden) < 1:
-            raise ConfigError(f"--hidden must be positive integers separated by commas, got {args.hidden!r}")
-        mlp = replace(mlp, hidden=hidden)
+    if args.hidden is not None:  # the options' ranges are checked as they are parsed
+        mlp = replace(mlp, hidden=tuple(args.hidden))
     if args.quick:
         mlp = replace(mlp, epochs=min(mlp.epochs, 60), patience=min(mlp.patience, 8))
     if args.weight_decay is not None:
-        if not args.weight_decay >= 0:
-            raise ConfigError(f"--weight-decay must be >= 0, got {args.weight_decay}")
         mlp = replace(mlp, weight_decay=args.weight_decay)
     if args.epochs is not None:
-        if args.epochs < 1:
-            raise ConfigError(f"--epochs must be an integer >= 1, got {args.epochs}")
         mlp = replace(mlp, epochs=args.epochs)
-    if not 0.0 < args.test_fraction < 1.0:
-        raise ConfigError(f"--test-fraction must lie in (0, 1), got {args.test_fraction}")
     folds = args.folds if args.folds is not None else args._folds_default[bool(args.quick)]
     if folds < 0 or folds == 1:
         raise ConfigError(f"--folds must be 0 (no cross-validation) or an integer >= 2, got {folds}")

@@ -20,19 +20,21 @@ from pathlib import Path
 
 import numpy as np
 
-from .._errors import ConfigError, parse_list
+from .._errors import ConfigError, number, numbers, seed
 from ..alvinn import COURSES, AlvinnConfig, drive, offset_limits, train_dagger, train_on_the_fly
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--frames", type=int, default=3000, help="training frames at 10 Hz (default 3000 = 5 min)")
-    parser.add_argument("--seed", type=int, default=0, help="training seed: course 100+S, weights, noise")
-    parser.add_argument("--course", type=lambda t: parse_list(t, int, "course seed"), default=[7],
+    parser.add_argument("--frames", type=number(int, 1, 10**6), default=3000,
+                        help="training frames at 10 Hz (default 3000 = 5 min)")
+    parser.add_argument("--seed", type=seed, default=0, help="training seed: course 100+S, weights, noise")
+    parser.add_argument("--course", type=numbers(int, 0, 2**32 - 1), default=[7],
                         help="held-out course seed(s), comma-separated (default 7; the benchmark uses 7,8,9)")
     parser.add_argument("--family", choices=list(COURSES), default="gentle",
                         help="held-out course family: gentle roads, or hard ones (sharp S-bends, a 3.5 m "
                              "lane, lane changes, a noisy sensor in changing light)")
-    parser.add_argument("--length", type=float, default=1500.0, help="metres to drive on each course")
+    parser.add_argument("--length", type=number(float, 10, 1e5), default=1500.0,
+                        help="metres to drive on each course, 10 to 100000 (default 1500)")
     parser.add_argument("--layout", choices=["1990", "1989"], default="1990",
                         help="1990: 960-4-30; 1989: video + 8x32 range retina, 29 hidden, 45 outputs")
     parser.add_argument("--no-augmentation", action="store_true",

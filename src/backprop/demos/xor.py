@@ -24,13 +24,16 @@ X, T = load_xor().X, load_xor().y.astype(np.float64)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--learning-rate", type=float, default=2.0, help="eta (default 2.0)")
-    p.add_argument("--epochs", type=int, default=10000, help="most epochs per run (default 10000)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the demonstrated run (default 0)")
-    p.add_argument("--restarts", type=int, default=100,
+    from ..cli import number, seed
+    p.add_argument("--learning-rate", type=number(float, 0, 1e3, low_open=True), default=2.0,
+                   help="eta (default 2.0)")
+    p.add_argument("--epochs", type=number(int, 1, 10**7), default=10000,
+                   help="most epochs per run (default 10000)")
+    p.add_argument("--seed", type=seed, default=0, help="seed of the demonstrated run (default 0)")
+    p.add_argument("--restarts", type=number(int, 1, 10**6), default=100,
                    help="random initialisations to count solutions over, trained together "
                         "(default 100)")
-    p.add_argument("--tolerance", type=float, default=0.1,
+    p.add_argument("--tolerance", type=number(float, 0, 1, low_open=True), default=0.1,
                    help="solved when every |z - t| < tolerance (default 0.1)")
 
 

@@ -110,6 +110,9 @@ class BaseMLP(BaseEstimator):
         if self.early_stopping and n_val < 2:
             raise DataError(f"The validation set is too small ({n_val} of {len(Z)} samples); "
                             "increase validation_fraction or the size of your dataset")
+        if len(Z) - n_val < 1:
+            raise DataError(f"validation_fraction={self.validation_fraction:g} holds out {n_val} of "
+                            f"{len(Z)} samples and leaves none to train on; lower it")
         B = P.batch_size(self, len(Z) - n_val, full)
         factor = self._loss_factor(T)
         decay = self.alpha * factor / (B * (1.0 if sw is None else max(float(sw.mean()), 1e-300)))

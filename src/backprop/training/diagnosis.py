@@ -81,6 +81,18 @@ def _hidden_stats(net, params: np.ndarray, X: np.ndarray) -> dict[str, float]:
             "dead_fraction": dead_n / dead_tot if dead_tot else np.nan}
 
 
+def _column_std(X: np.ndarray) -> np.ndarray:
+    """Each column's standard deviation, without overflow: computed on the column divided by its
+    largest |x| (values near 1e308 square to infinity otherwise), then scaled back (the result
+    itself can then overflow only to +inf, never to NaN)."""
+    if len(X) < 2:
+        return np.ones(X.shape[1])
+    top = np.max(np.abs(X), axis=0)
+    top[top == 0] = 1.0
+    with np.errstate(over="ignore"):
+        return (X / top).std(axis=0) * top
+
+
 def diagnose(net, X: np.ndarray, *, kind: str = "diverged", params: np.ndarray | None = None,
              initial_norm: float | None = None, learning_rate: float | None = None,
              still_decreasing: bool = False) -> Diagnosis:
@@ -93,15 +105,17 @@ def diagnose(net, X: np.ndarray, *, kind: str = "diverged", params: np.ndarray |
     X = np.asarray(X, dtype=float)[:2000]
     params = net.params if params is None else params
     max_abs = float(np.max(np.abs(X))) if X.size else 0.0
-    std = X.std(axis=0) if len(X) > 1 else np.ones(X.shape[1])
+    std = _column_std(X)
     nz = std[std > 0]
-    spread = float(nz.max() / nz.min()) if nz.size else 1.0
+    with np.errstate(over="ignore"):
+        spread = float(nz.max() / nz.min()) if nz.size else 1.0
     d.stats.update(max_abs_x=max_abs, std_spread=spread)
     if spread > 100 or (max_abs > 10 and nz.size and float(nz.max()) > 3):
+        by = f"{spread:.3g}x" if np.isfinite(spread) else "more than 1e308x"
         d.findings.append((
             "inputs_not_scaled",
             f"inputs are not scaled (max |x| = {max_abs:.3g}, column standard deviations "
-            f"differ by {spread:.3g}x)",
+            f"differ by {by})",
             "standardize each input column to zero mean and unit variance "
             "(backprop.preprocessing.StandardScaler)"))
     if learning_rate is not None and np.ndim(learning_rate) == 0:
