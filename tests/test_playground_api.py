@@ -29,6 +29,8 @@ from backprop import ConfigError  # noqa: E402
 from backprop.playground import config as pgconfig  # noqa: E402
 from backprop.playground import start_in_thread  # noqa: E402
 from backprop.playground.limits import Limits  # noqa: E402
+from backprop.playground.session import Session  # noqa: E402
+from backprop.playground.snapshot import decode_params  # noqa: E402
 
 from conftest import SRC  # noqa: E402
 
@@ -92,6 +94,8 @@ class Client:
             m = json.loads(msg.data)
             if m["type"] == "error" and kind != "error":
                 raise AssertionError(f"server error: {m['message']}")
+            if m["type"] == "state":      # the parameters travel as float64 bytes (base64)
+                m["params"] = decode_params(m["params_b64"])
             if m["type"] == kind and (where is None or where(m)):
                 return m
 
@@ -114,9 +118,21 @@ def run(coro):
 
 # --- validation ------------------------------------------------------------------------
 @pytest.mark.parametrize("part, change, message", [
-    ("network", {"hidden": [2] * 7}, "at most 6 layer sizes"),
-    ("network", {"hidden": [9]}, "network.hidden[0] (units) must be an integer in [1, 8]"),
-    ("network", {"hidden": [0]}, "must be an integer in [1, 8]"),
+    ("network", {"hidden": [2] * 11}, "at most 10 layer sizes"),
+    ("network", {"hidden": [129]}, "network.hidden[0] (units) must be an integer in [1, 128]"),
+    ("network", {"hidden": [0]}, "must be an integer in [1, 128]"),
+    ("network", {"hidden": [4, 4], "activation": ["tanh"]}, "lists 1 activations for 2 hidden layers"),
+    ("network", {"hidden": [4], "activation": ["softmax"]}, "unknown hidden activation (layer 1) 'softmax'"),
+    ("data", {"features": ["x1", "cos(x1)"]}, "data.features: unknown feature 'cos(x1)'"),
+    ("data", {"features": ["x1", "x1"]}, "data.features lists a feature twice"),
+    ("data", {"features": []}, "data.features must be a list of 1 to 16 feature names"),
+    ("data", {"features": ["x17"]}, "names a column beyond 16"),
+    ("data", {"plane": [1, 1]}, "choose two different columns"),
+    ("data", {"task": "ranking"}, "unknown data.task 'ranking'; valid choices: auto, classification"),
+    ("training", {"stop_when": "perfection"}, "unknown training.stop_when 'perfection'"),
+    ("training", {"stop_when": "test_accuracy", "stop_value": 1.5},
+     "training.stop_value (for test_accuracy) must be a number in [0.0, 1.0]"),
+    ("training", {"stop_when": "epoch", "stop_value": 2.5}, "training.stop_value (for epoch) must be an integer"),
     ("network", {"hidden": "2,2"}, "must be a list"),
     ("network", {"activation": "softmax"}, "unknown hidden activation 'softmax'; valid choices:"),
     ("network", {"loss": "hinge"}, "unknown loss 'hinge'"),
@@ -157,14 +173,22 @@ def test_invalid_settings_are_refused_with_the_reason(part, change, message):
 def test_a_page_cannot_ask_for_more_than_the_limits_allow():
     """The biggest valid request stays small: every bound is finite and checked."""
     lim = Limits()
+    assert (lim.max_hidden_layers, lim.max_units) > (6, 8)           # beyond TensorFlow Playground's cap
     cfg = pgconfig.defaults()
     cfg["network"]["hidden"] = [lim.max_units] * lim.max_hidden_layers
     cfg["data"].update(name="spirals", n_samples=lim.max_samples)
     ok = pgconfig.validate(cfg)
-    assert ok["network"]["hidden"] == [8] * 6
+    assert ok["network"]["hidden"] == [128] * 10
+    with pytest.raises(ConfigError, match=r"the network 2-128-128-128-128-128-128-128-128-128-128-1 has "
+                                          r"149121 weights and biases; the playground's limit is 50000"):
+        Session(ok, lambda kind, text: None)                        # the total is bounded too
     cfg["network"]["hidden"] = [lim.max_units] * (lim.max_hidden_layers + 1)
     with pytest.raises(ConfigError):
         pgconfig.validate(cfg)
+    cfg["network"]["hidden"] = [64] * 8                             # 8 hidden layers of 64 units
+    s = Session(pgconfig.validate(cfg), lambda kind, text: None)
+    assert s.net.layer_sizes == (2, *[64] * 8, 1) and s.net.n_params == 29377
+    assert s.path.nbytes <= 2_000_000 * 8                           # the path's memory is bounded
 
 
 def test_to_json_nulls_non_finite_numbers_but_leaves_strings_alone():
@@ -183,10 +207,10 @@ def test_bad_messages_get_clear_errors(server):
             await c.ws.send_str("{not json")
             assert (await c.recv("error"))["message"] == "a message must be JSON"
             bad = xor_config()
-            bad["network"]["hidden"] = [100]
+            bad["network"]["hidden"] = [1000]
             await c.send({"type": "config", "config": bad, "id": 7})
             err = await c.recv("error")
-            assert err["id"] == 7 and "network.hidden[0] (units) must be an integer in [1, 8]" in err["message"]
+            assert err["id"] == 7 and "network.hidden[0] (units) must be an integer in [1, 128]" in err["message"]
             await c.start(xor_config())
             for msg, text in [({"type": "watch", "kind": "weight", "index": 9}, "index must be an integer in [0, 8]"),
                               ({"type": "watch", "kind": "unit", "layer": 3, "unit": 0}, "layer must be an integer in [1, 2]"),
@@ -201,10 +225,16 @@ def test_bad_messages_get_clear_errors(server):
             csv = xor_config()
             csv["data"].update(name="csv", csv="x1,x2,label\n1,2,0\n3,four,1\n5,6,0\n7,8,1\n")
             await c.send({"type": "config", "config": csv})
-            assert "CSV row 2 has a value that is not a number" in (await c.recv("error"))["message"]
-            csv["data"]["csv"] = "1,2\n3,4,5\n"
+            assert (await c.recv("error"))["message"] == (
+                "the uploaded CSV: column 'x2' is not numeric: 'four' on line 3; tick 'encode text columns' "
+                "to one-hot encode it")
+            csv["data"].update(csv="1,2\n3,4,5\n", csv_name="mine.csv")
             await c.send({"type": "config", "config": csv})
-            assert "the CSV has 2 data rows; the playground takes 4 to 1000" in (await c.recv("error"))["message"]
+            assert (await c.recv("error"))["message"].startswith(
+                "mine.csv, line 2: 3 fields, expected 2 like line 1")
+            csv["data"]["csv"] = "1,2\n3,4\n"
+            await c.send({"type": "config", "config": csv})
+            assert (await c.recv("error"))["message"] == "mine.csv has 2 data rows; the playground takes 4 to 1000"
             await c.ws.send_str("x" * (Limits().max_message_bytes + 10))   # oversized: connection closed
             msg = await c.ws.receive(timeout=10)
             assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
@@ -440,7 +470,7 @@ def test_every_generated_data_set_trains(server, name, task, outputs):
     assert data["task"] == task and len(data["test"]) == 15 and len(data["train"]) == 45
     assert s["layer_sizes"] == [ref.X.shape[1], 3, 2, outputs] and s["iterations_per_epoch"] == 6
     assert s["test_loss_now"] is not None and len(s["history"]["test_loss"]) == 3
-    assert [len(layer) for layer in s["units"]] == [3, 2] and len(s["output_units"]) == outputs
+    assert [layer["n"] for layer in s["units"]] == [3, 2] and s["output_units"]["n"] == outputs
     if name == "curve":
         assert s["output"]["kind"] == "curve" and len(s["output"]["values"]) == 160
     else:
@@ -497,7 +527,7 @@ def test_static_files_and_api(server):
         assert raw_get(server.url, f"/static/{name}").status == 200
     status, body, _ = raw_get(server.url, f"/api/options?token={server.token}")
     opts = json.loads(body)
-    assert status == 200 and opts["limits"]["max_units"] == 8
+    assert status == 200 and opts["limits"]["max_units"] == 128
     assert [o["name"] for o in opts["optimizers"]] == backprop.optim.available()
 
 
@@ -718,7 +748,7 @@ def biggest_config() -> dict:
 
 
 def test_queued_error_surfaces_coalesce_and_a_closed_session_drops_them():
-    from backprop.playground.session import Session
+
     out = []
     s = Session(biggest_config(), lambda kind, text: out.append((kind, json.loads(text))))
     for k in range(50):                                   # 50 requests before the thread runs
@@ -760,7 +790,7 @@ def test_an_error_surface_in_progress_stops_between_rows_when_the_session_closes
 
 
 def test_an_error_surface_is_charged_to_the_budget_and_waits_for_its_debt():
-    from backprop.playground.session import Session
+
     out = []
     s = Session(biggest_config(), lambda kind, text: out.append(kind))
     cmd = s.check({"type": "landscape", "i": 0, "j": 1, "resolution": 21})

@@ -10,7 +10,7 @@ from ..training.callbacks import Callback
 
 __all__ = ["Gate", "PUBLISH_EVERY"]
 
-PUBLISH_EVERY = 0.1      # seconds between snapshots while playing
+PUBLISH_EVERY = 1 / 30   # seconds between snapshots while playing (at most 30 a second)
 
 
 class Gate(Callback):
@@ -43,6 +43,9 @@ class Gate(Callback):
 
     def on_epoch_end(self, event) -> None:
         s, run = self.s, self.s.trainer.run_
+        if s.target_reached():            # the stop condition: fit returns, the session rests
+            event.stop("target")
+            return
         s.drain()
         if (s.mode == "iteration" and run.iteration >= s.target) or (
                 s.mode == "epoch" and run.epoch >= s.target):

@@ -29,7 +29,7 @@ from typing import Callable, Iterable
 from aiohttp import WSMsgType, web
 
 from .._errors import ConfigError
-from . import config as cfgmod
+from .catalog import options as page_options
 from .access import WILDCARDS, Access
 from .connection import Connection, Manager
 from .limits import DEFAULT_LIMITS, Limits
@@ -120,7 +120,7 @@ def make_app(limits: Limits = DEFAULT_LIMITS, access: Access | None = None) -> w
     files = static_files()
     access = access or Access()
     mgr = Manager(limits, access)
-    options = json.dumps(cfgmod.options(limits))
+    options = json.dumps(page_options(limits))
 
     @web.middleware
     async def guard(request: web.Request, handler):
