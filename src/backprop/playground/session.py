@@ -57,8 +57,15 @@ class Closed(Exception):
 
 
 def to_json(obj: Any) -> str:
-    """JSON for the browser: NaN and infinities become null (strings are left as they are)."""
-    return json.dumps(json_safe(obj), separators=(",", ":"), allow_nan=False)
+    """JSON for the browser: NaN and infinities become null (strings are left as they are).
+
+    Most messages hold finite numbers only and are written as they are; one that does not is
+    cleaned first (:func:`backprop._jsonsafe.json_safe`).
+    """
+    try:
+        return json.dumps(obj, separators=(",", ":"), allow_nan=False)
+    except (ValueError, TypeError):
+        return json.dumps(json_safe(obj), separators=(",", ":"), allow_nan=False)
 
 
 class Session:
@@ -268,7 +275,8 @@ class Session:
             self.pair = (cmd["i"], cmd["j"])
             try:
                 out = views.landscape(self.net, self.data, self.options, cmd["i"], cmd["j"],
-                                      self.path_so_far(), cmd["resolution"], between_rows=self.check_open)
+                                      self.path_so_far([cmd["i"], cmd["j"]]), cmd["resolution"],
+                                      between_rows=self.check_open)
             except (BackpropError, ValueError, FloatingPointError) as exc:
                 out = {"type": "error", "message": f"no error surface: {exc}"}
             self.landscapes_done += 1
@@ -290,12 +298,13 @@ class Session:
         self.path[self.path_n] = self.net.params
         self.path_n += 1
 
-    def path_so_far(self) -> np.ndarray:
-        """The recorded parameter vectors, ending at the current ones."""
-        path = self.path[:self.path_n]
-        if self.path_n and np.array_equal(path[-1], self.net.params):
+    def path_so_far(self, columns: list[int]) -> np.ndarray:
+        """Parameters ``columns`` of the recorded vectors, ending at the current ones."""
+        path = self.path[:self.path_n, columns]
+        now = self.net.params[columns]
+        if self.path_n and np.array_equal(self.path[self.path_n - 1], self.net.params):
             return path
-        return np.vstack([path, self.net.params[None, :]])
+        return np.vstack([path, now[None, :]])
 
     def snapshot(self) -> dict[str, Any]:
         """Everything the page draws, at the current state (see :mod:`.snapshot`)."""

@@ -56,7 +56,7 @@ def snapshot(s: Any) -> dict[str, Any]:
     epochs = [0, *h.epoch]
     now = s.losses()
     mid_epoch = run.order is not None and 0 < run.pos < run.n_batches
-    path = s.path_so_far()[:, list(s.pair)]
+    path = s.path_so_far(list(s.pair))
     reason = None if s.running else h.stop_reason
     s.probe.params[...] = net.params
     state = {

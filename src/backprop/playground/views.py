@@ -207,14 +207,15 @@ def inspect_unit(net: Network, data: PlayData, loss: str, layer: int, unit: int,
 def landscape(net: Network, data: PlayData, options: dict[str, Any], i: int, j: int,
               path: np.ndarray, res: int,
               between_rows: Callable[[], None] | None = None) -> dict[str, Any]:
-    """E_total over a res x res grid of parameters i and j (all others fixed at their current values).
+    """E_total over a res x res grid of parameters i and j (all others fixed at their current values);
+    the grid covers ``path``, the optimizer's path in (theta_i, theta_j).
 
     ``between_rows()`` is called after each row of the grid (it may raise to stop the work).
     """
     probe = net.copy()
     X, T = data.X_train, data.T_train
     mask = decay_mask(net, options["weight_decay"])
-    pts = np.vstack([path[:, [i, j]], net.params[[i, j]][None, :]])
+    pts = np.vstack([path, net.params[[i, j]][None, :]])
     pts = pts[np.all(np.isfinite(pts), axis=1)]
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     half = np.maximum((hi - lo) * 0.65, 1.0)

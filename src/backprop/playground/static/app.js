@@ -17,8 +17,8 @@ const SPEEDS = [1, 3, 10, 30, 100, 300, 1000, 2000, 3000];
 
 let OPTIONS, cfg, ws, state = null, pending = null, data = null, watch = null, land = null;
 let landAsked = 0, landIter = -1, sendTimer = null, lastError = "", tipItem = null, tipAt = [0, 0];
-let sharedStart = false, inspectInfo = null;
-const pg = { frames: 0, states: 0, frameTimes: [], downloads: [] };
+let sharedStart = false, inspectInfo = null, lastSent = "", notice = "";
+const pg = { frames: 0, states: 0, sessions: 0, renderMs: 0, frameTimes: [], downloads: [] };
 
 const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
 const send = (msg) => { if (ws && ws.readyState === 1) ws.send(JSON.stringify(msg)); };
@@ -60,11 +60,28 @@ function showControls() {
   hyperFields(OPTIONS, cfg, hyperChanged);
 }
 
-// Any change of settings: a fresh session (new data / network / trainer), sent after a short pause.
+// Any change of settings: a fresh session (new data / network / trainer), sent after a short pause
+// (unless the settings are those of the running session); a command (play, step) sends it first.
 function changed() {
+  notice = "";
   showControls();
   clearTimeout(sendTimer);
-  sendTimer = setTimeout(() => { send({ type: "config", config: cfg }); shareUpdate(); }, 150);
+  sendTimer = setTimeout(flush, 150);
+}
+
+function flush(force = false) {
+  clearTimeout(sendTimer);
+  sendTimer = null;
+  const text = JSON.stringify(cfg);
+  if (text === lastSent && !force) return;
+  lastSent = text;
+  send({ type: "config", config: cfg });
+  shareUpdate();
+}
+
+function command(msg) {
+  if (sendTimer !== null) flush();
+  send(msg);
 }
 
 async function shareUpdate() {
@@ -85,13 +102,14 @@ function onMessage(ev) {
   if (m.type === "error") {
     if (sharedStart && !data) {          // a shared link's settings were refused: say so, start afresh
       sharedStart = false;
-      cfg = copy(OPTIONS.defaults); showControls(); send({ type: "config", config: cfg });
-      lastError = `the link's settings were refused: ${m.message}`; status(lastError, true);
+      cfg = copy(OPTIONS.defaults); showControls(); flush(true);
+      notice = `the link's settings were refused (${m.message}); these are the defaults`;
       return;
     }
     lastError = m.message; status(m.message, true); return;
   }
   if (m.type === "data") {
+    pg.sessions += 1;
     data = m; land = null; landIter = -1; inspectInfo = null; sharedStart = false;
     fillSamples(); fillLandSelects(); status(""); lastError = "";
     showControls(); initPanel(); return;
@@ -99,9 +117,11 @@ function onMessage(ev) {
   if (m.type === "landscape") { land = m; drawLand(); return; }
   if (m.type === "download") { pg.downloads.push({ format: m.format, filename: m.filename, size: m.size }); saveDownload(m); return; }
   if (m.type === "state") {
+    if (!data || m.layer_sizes.join() !== data.layer_sizes.join()) return;   // not this session's
     const b = bytesOf(m.params_b64);
     m.params = new Float64Array(b.buffer, b.byteOffset, b.length / 8);
     m.names = data.names;
+    m.session = pg.sessions;            // which session (counted by its data message) it belongs to
     pg.states += 1;
     pending = m;
     requestAnimationFrame(render);
@@ -115,6 +135,12 @@ function render() {
   state = s;
   pg.frames += 1;
   const now = performance.now();
+  drawState(s, now);
+  const took = performance.now() - now;
+  pg.renderMs = pg.frames === 1 ? took : 0.9 * pg.renderMs + 0.1 * took;   // for the benchmark
+}
+
+function drawState(s, now) {
   pg.frameTimes.push(now);
   while (pg.frameTimes.length && now - pg.frameTimes[0] > 2000) pg.frameTimes.shift();
   $("fps").textContent = s.mode === "play" && pg.frameTimes.length > 2
@@ -138,10 +164,14 @@ function render() {
   const spec = { key: s.layer_sizes.join("-") + "|" + s.activations.join() + "|" + data.feature_names.join() + (data.plane.length === 1 ? "d" : ""),
     sizes: s.layer_sizes, activations: s.activations, inputNames: data.feature_names.map((f) => featureLabel(f, data.columns)),
     oneD: data.plane.length === 1, choices: OPTIONS.activations };
+  const t0 = performance.now();
   net.update(s, data, spec);
+  const t1 = performance.now();
   drawBoundary($("boundary"), s, data, watch ? Number($("sample").value) : null);
   drawChart($("chart"), h, $("log-scale").checked);
   renderScores($("scores"), s.scores, data);
+  const t2 = performance.now();
+  pg.parts = { network: t1 - t0, links: net.linkMs, output: t2 - t1 };
   legend();
   if (s.inspect) inspectInfo = s.inspect;
   if (inspectInfo && watch) {
@@ -156,6 +186,7 @@ function render() {
 }
 
 function statusLine(s, playing) {
+  if (notice) { status(notice, true); return; }
   if (s.stop_reason === "target") status(`stopped: ${s.stop_condition} reached at epoch ${s.target_epoch} — press ▶ to go on`);
   else if (s.stop_reason) status(`stopped: ${s.stop_reason.replace("_", " ")}` + (s.stop_reason === "early_stopping" ? ` (best weights of epoch ${s.best_epoch} restored)` : "") + " — press ▶ to go on", s.stop_reason === "diverged");
   else status(playing ? `training at ≤ ${s.speed} updates/s` + (s.stop_condition ? `, until ${s.stop_condition}` : "") : "paused");
@@ -238,7 +269,7 @@ function drawLand() {
 // --- wiring -------------------------------------------------------------------------
 function connect() {
   ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${withToken("/ws")}`);
-  ws.onopen = () => { send({ type: "config", config: cfg }); shareUpdate(); };
+  ws.onopen = () => flush(true);
   ws.onmessage = onMessage;
   ws.onclose = (e) => status(e.code === 1001 ? "the playground server has stopped"
     : `disconnected from the server${e.reason ? ": " + e.reason : ""} — reload the page`, true);
@@ -300,10 +331,10 @@ function wire() {
     if (typeof n.activation !== "string") { n.activation.pop(); if (!n.activation.length) n.activation = "tanh"; }
     changed();
   });
-  $("play").addEventListener("click", () => send({ type: state && state.mode === "play" ? "pause" : "play" }));
-  $("step-iteration").addEventListener("click", () => send({ type: "step", unit: "iteration" }));
-  $("step-epoch").addEventListener("click", () => send({ type: "step", unit: "epoch" }));
-  $("reset").addEventListener("click", () => send({ type: "config", config: cfg }));
+  $("play").addEventListener("click", () => command({ type: state && state.mode === "play" && sendTimer === null ? "pause" : "play" }));
+  $("step-iteration").addEventListener("click", () => command({ type: "step", unit: "iteration" }));
+  $("step-epoch").addEventListener("click", () => command({ type: "step", unit: "epoch" }));
+  $("reset").addEventListener("click", () => flush(true));
   $("speed").addEventListener("input", () => {
     const v = SPEEDS[Number($("speed").value)];
     $("speed-value").textContent = v + "/s"; cfg.training.speed = v; send({ type: "set", speed: v }); shareUpdate();
@@ -313,8 +344,8 @@ function wire() {
   $("sample-next").addEventListener("click", () => stepSample(1));
   $("land-draw").addEventListener("click", askLand);
   $("log-scale").addEventListener("change", () => state && drawChart($("chart"), state.history, $("log-scale").checked));
-  $("download-model").addEventListener("click", () => send({ type: "download", format: "model" }));
-  $("download-weights").addEventListener("click", () => send({ type: "download", format: "weights" }));
+  $("download-model").addEventListener("click", () => command({ type: "download", format: "model" }));
+  $("download-weights").addEventListener("click", () => command({ type: "download", format: "weights" }));
   $("share").addEventListener("click", async () => { await shareUpdate(); $("share-box").hidden = false; $("share-link").select(); });
   $("share-close").addEventListener("click", () => { $("share-box").hidden = true; });
   $("share-copy").addEventListener("click", () => { $("share-link").select(); navigator.clipboard && navigator.clipboard.writeText($("share-link").value); });
@@ -335,7 +366,7 @@ async function main() {
     const shared = await decodeState(location.hash);
     if (shared) { cfg = merged(shared.config); sharedStart = true; }
   } catch (err) {
-    lastError = "this link's settings are damaged; starting with the defaults"; status(lastError, true);
+    notice = "this link's settings are damaged; these are the defaults";
   }
   $("n-samples").max = OPTIONS.limits.max_samples;
   $("classes").max = OPTIONS.limits.max_classes;

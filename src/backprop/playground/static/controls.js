@@ -50,6 +50,16 @@ function hyperField(p, value, onChange) {
 export function hyperFields(OPTIONS, cfg, onChange) {
   const opt = OPTIONS.optimizers.find((o) => o.name === cfg.training.optimizer);
   const box = $("hyper");
+  if (box.dataset.optimizer === opt.name) {         // the same fields: new values only (focus stays)
+    for (const p of opt.params) {
+      const input = $("hp-" + p.name), given = cfg.training.optimizer_params[p.name];
+      if (!input || input === document.activeElement) continue;
+      const value = given === undefined ? p.default : given;
+      if (p.kind === "bool") input.checked = value; else input.value = Array.isArray(value) ? value.join(", ") : value;
+    }
+    return;
+  }
+  box.dataset.optimizer = opt.name;
   box.innerHTML = "";
   $("optimizer").title = opt.rule;
   for (const p of opt.params) {

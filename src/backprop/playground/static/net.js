@@ -202,7 +202,7 @@ export class NetView {
         link.setAttribute("stroke-width", (0.5 + Math.min(Math.abs(w), 5) * 1.4).toFixed(2));
         link.setAttribute("stroke-opacity", (0.35 + 0.65 * Math.min(Math.abs(w), 1)).toFixed(2));
       }
-    } else this.drawLinks(p);
+    } else { const t = performance.now(); this.drawLinks(p); this.linkMs = performance.now() - t; }
     for (const [index, dot] of this.biases) dot.style.background = weightColor(p[index]);
     const oneD = data.plane.length === 1;
     const paint = (cv, map) => {
