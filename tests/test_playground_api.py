@@ -29,10 +29,11 @@ from backprop import ConfigError  # noqa: E402
 from backprop.playground import config as pgconfig  # noqa: E402
 from backprop.playground import start_in_thread  # noqa: E402
 from backprop.playground.limits import Limits  # noqa: E402
+from backprop.playground.presets import PRESETS, preset_config, train_preset  # noqa: E402
 from backprop.playground.session import Session  # noqa: E402
 from backprop.playground.snapshot import decode_params  # noqa: E402
 
-from conftest import SRC  # noqa: E402
+from conftest import SRC, run_cli  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::backprop.ConvergenceWarning")
 
@@ -114,6 +115,11 @@ class Client:
 
 def run(coro):
     return asyncio.run(coro)
+
+
+def decode64(text: str) -> bytes:
+    import base64
+    return base64.b64decode(text)
 
 
 # --- validation ------------------------------------------------------------------------
@@ -487,6 +493,273 @@ def test_second_order_full_batch_optimizers_run(server, optimizer):
             return first, last
     first, last = run(scenario())
     assert last["iteration"] == 16 and last["loss_now"] < first["history"]["loss"][0]
+
+
+# --- presets, stop conditions, scores, features, CSV, downloads (issue 18) ---------------------
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_reaches_its_documented_target_by_its_epoch(name):
+    """Trained with its session's own trainer options, each preset meets its stop condition by the
+    documented epoch (the old spirals preset, 2-8-8-1 tanh with Adam 0.03, sat at chance)."""
+    reach = PRESETS[name]["reaches"]
+    epoch, s = train_preset(name)
+    assert epoch is not None and epoch <= reach["by_epoch"], (name, epoch)
+    h = s.trainer.run_.history if s.trainer.run_ else None
+    assert h is None                                    # the session's own thread never ran
+
+
+def _session(cfg) -> Session:
+    return Session(pgconfig.validate(cfg), lambda kind, text: None)
+
+
+def _first(values, hit) -> int:
+    """1-based epoch of the first value for which ``hit`` holds."""
+    return next(k for k, v in enumerate(values, start=1) if v is not None and hit(v))
+
+
+@pytest.mark.parametrize("kind, value", [("loss", 0.3), ("test_loss", 0.3), ("accuracy", 0.9),
+                                         ("test_accuracy", 0.9), ("epoch", 7), ("r2", 0.5), ("test_r2", 0.5)])
+def test_a_stop_condition_stops_at_the_first_epoch_that_meets_it_and_play_goes_on(server, kind, value):
+    name = "curve" if "r2" in kind else "circles"
+    cfg = preset_config(name)
+    cfg["training"].update(stop_when=kind, stop_value=value, speed=3000.0)
+    s = _session(cfg)                                   # the oracle: the same options, straight through
+    h = backprop.Trainer(**{**s.options, "epochs": 300, "engine": "numpy"}).fit(s.net, s.data.X_train,
+                                                                                s.data.T_train)
+    col = {"loss": h.loss, "test_loss": h.val_loss, "accuracy": h.metric, "test_accuracy": h.val_metric,
+           "r2": h.metric, "test_r2": h.val_metric, "epoch": h.epoch}[kind]
+    expected = _first(col, (lambda v: v <= value) if kind.endswith("loss") else (lambda v: v >= value))
+
+    async def scenario():
+        async with Client(server) as c:
+            await c.start(cfg)
+            await c.send({"type": "play"})
+            stopped = await c.recv("state", timeout=60, where=lambda m: m["stop_reason"] is not None)
+            await c.send({"type": "play"})                # once met, the condition lets play go on
+            later = await c.recv("state", timeout=60, where=lambda m: m["epoch"] > stopped["epoch"] + 2)
+            await c.send({"type": "pause"})
+            return stopped, later
+    stopped, later = run(scenario())
+    assert (stopped["stop_reason"], stopped["epoch"], stopped["target_epoch"]) == ("target", expected, expected)
+    assert stopped["mode"] == "paused" and later["stop_reason"] is None
+    shown = f"{value:g}" if kind != "epoch" else str(value)
+    assert stopped["stop_condition"] == f"{kind.replace('_', ' ')} {'<=' if 'loss' in kind else '>='} {shown}"
+
+
+def test_stop_conditions_that_do_not_fit_the_data_are_refused():
+    for name, kind, message in (("curve", "accuracy", "the stop condition accuracy is for classes"),
+                                ("circles", "r2", "the stop condition r2 is for regression"),
+                                ("xor", "test_loss", "the stop condition test loss needs a test set")):
+        cfg = preset_config(name)
+        cfg["training"].update(stop_when=kind, stop_value=0.5)
+        with pytest.raises(ConfigError, match=message):
+            _session(cfg)
+
+
+def test_scores_are_backprops_evaluation_at_the_weights_shown():
+    from backprop.evaluation import classification_scores, regression_scores
+    from backprop.playground import measures
+    s = _session(preset_config("clusters"))
+    backprop.Trainer(**{**s.options, "epochs": 3}).fit(s.net, s.data.X_train, s.data.T_train)
+    sc = measures.scores(s.net, s.data)
+    for part, X, idx in (("train", s.data.X_train, s.data.train), ("test", s.data.X_test, s.data.test)):
+        ref = classification_scores(s.data.labels[idx], s.net.forward(X).argmax(axis=1), 4)
+        assert sc[part]["accuracy"] == ref["accuracy"]
+        assert sc[part]["confusion_matrix"] == ref["confusion_matrix"].tolist()
+    r = _session(preset_config("curve"))
+    sc = measures.scores(r.net, r.data)
+    ref = regression_scores(r.data.T_test, r.net.forward(r.data.X_test))
+    assert sc["test"] == {k: ref[k] for k in ("r2", "rmse", "mae")}
+    x = _session(xor_config())
+    assert measures.scores(x.net, x.data)["test"] is None    # no test set, no test scores
+
+
+def test_initial_weight_histograms_are_each_schemes_own_draws():
+    from backprop.playground.measures import init_histograms
+    s = _session({**xor_config(), "network": {**xor_config()["network"], "hidden": [5, 3], "seed": 4}})
+    hist = init_histograms(s.net, 4)
+    assert hist["schemes"] == backprop.initializers.available()
+    for L in hist["layers"]:
+        edges = np.linspace(*L["range"], hist["bins"] + 1)
+        for scheme in hist["schemes"]:
+            W = backprop.Network([2, 5, 3, 1], "sigmoid", init=scheme, random_state=4).layers[L["layer"] - 1].W
+            assert L["counts"][scheme] == np.histogram(W, edges)[0].tolist()
+            assert np.abs(W).max() <= L["range"][1]
+    own = np.histogram(s.net.layers[0].W, np.linspace(*hist["layers"][0]["range"], hist["bins"] + 1))[0]
+    assert hist["layers"][0]["counts"]["uniform"] == own.tolist()     # the session's own initial weights
+
+
+def test_the_pages_formulas_and_rules_are_the_registries():
+    import inspect
+    from backprop import activations, initializers, losses, optim
+    from backprop.playground.catalog import options
+    opts = options()
+    for name in activations.available():
+        a = activations.get(name)
+        assert opts["activation_formulas"][name] == {"formula": a.formula, "deriv_formula": a.deriv_formula,
+                                                     "elementwise": a.elementwise}
+    for name in losses.available():
+        f = losses.get(name)
+        assert opts["loss_formulas"][name] == {"formula": f.formula, "dz_formula": f.dz_formula,
+                                               "canonical": f.canonical}
+    for line in initializers.__doc__.splitlines():
+        if line.split() and line.split()[0] in initializers.available():
+            assert opts["init_formulas"][line.split()[0]] == " ".join(line.split()[1:])
+    sgd = next(o for o in opts["optimizers"] if o["name"] == "sgd")
+    doc = inspect.getdoc(optim.base._REGISTRY["sgd"])
+    assert sgd["rule"] == doc
+    helps = {p["name"]: p["help"] for p in sgd["params"]}
+    for line in doc.splitlines():
+        if "dampening" in line:
+            assert line in helps["dampening"]
+        if "Lecture form" in line or "lecture form" in line:
+            assert line in helps["lecture_form"]
+    assert "b <- momentum b + (1 - dampening) g" in helps["dampening"]
+    assert "dw <- momentum dw - eta c g" in helps["lecture_form"]
+    assert set(opts["presets"]) == set(PRESETS)
+
+
+def test_auto_output_and_loss_follow_the_task_and_two_classes_may_use_softmax():
+    for name, out, loss, k in (("circles", "sigmoid", "binary_cross_entropy", 1),
+                               ("clusters", "softmax", "cross_entropy", 4),
+                               ("curve", "identity", "squared_error", 1)):
+        cfg = preset_config(name)
+        cfg["network"].update(output_activation="auto", loss="auto")
+        s = _session(cfg)
+        assert (s.resolved, s.net.layer_sizes[-1]) == ({"output_activation": out, "loss": loss}, k)
+    cfg = preset_config("circles")
+    cfg["network"].update(output_activation="softmax", loss="cross_entropy")
+    s = _session(cfg)                                    # two classes, one-hot, two softmax units
+    assert s.net.layer_sizes[-1] == 2 and set(s.data.T.sum(axis=1)) == {1.0}
+    np.testing.assert_array_equal(s.data.T.argmax(axis=1), s.data.labels)
+
+
+def test_derived_features_feed_the_network_and_the_model_file_carries_them(tmp_path):
+    from backprop.playground import downloads
+    from backprop.preprocessing import DerivedFeatures, StandardScaler
+    cfg = preset_config("spirals")
+    cfg["network"]["hidden"] = [6]
+    cfg["data"]["features"] = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]
+    s = _session(cfg)
+    d = s.data
+    scaled = StandardScaler().fit(d.X_raw[d.train]).transform(d.X_raw)
+    expected = np.c_[scaled, scaled ** 2, scaled[:, 0] * scaled[:, 1], np.sin(scaled)]
+    np.testing.assert_array_equal(d.X_train, expected[d.train])
+    assert s.net.layer_sizes[0] == 7
+    h = backprop.Trainer(**{**s.options, "epochs": 2}).fit(s.net, d.X_train, d.T_train)
+    path = tmp_path / "spirals.bp"
+    path.write_bytes(downloads.model_file(downloads.model(s.net, d, "binary_cross_entropy",
+                                                          {"loss": list(h.loss)}, {"epoch": 2})))
+    model = backprop.load_model(path)                    # loads in any process: DerivedFeatures is registered
+    assert [type(t) for t in model.preprocessing] == [StandardScaler, DerivedFeatures]
+    np.testing.assert_array_equal(model.network.params, s.net.params)
+    np.testing.assert_array_equal(model.forward(d.X_raw[d.train]), s.net.forward(d.X_train))
+    csv = tmp_path / "points.csv"
+    backprop.write_csv(csv, d.X_raw[:20], columns=["x1", "x2"])
+    r = run_cli("predict", path, csv)                   # the command line reads it too
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split()[1:] == [str(v) for v in model.predict(d.X_raw[:20])]
+    doc = json.loads(downloads.weights_json(s.net, d, "binary_cross_entropy", 2, 96, s.cfg))
+    assert doc["inputs"] == cfg["data"]["features"] and doc["preprocessing"][0]["mean"] == d.scaler.mean_.tolist()
+    for layer, (W, b) in zip(doc["layers"], s.net.unflatten(s.net.params)):
+        np.testing.assert_array_equal(layer["W"], W)
+        np.testing.assert_array_equal(layer["b"], b)
+    np.testing.assert_array_equal(doc["params"], s.net.params)
+
+
+def test_a_csv_with_more_columns_text_labels_another_target_and_a_task_override():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 4))
+    grade = np.where(X[:, 0] > 0.5, "high", np.where(X[:, 1] > 0, "mid", "low"))
+    text = "a;b;c;d;grade\n" + "\n".join(f"{r[0]!r};{r[1]!r};{r[2]!r};{r[3]!r};{g}" for r, g in zip(X.tolist(), grade))
+    cfg = xor_config()
+    cfg["data"].update(name="csv", csv=text, csv_name="grades.csv", test_fraction=0.2, plane=[1, 3])
+    cfg["network"].update(output_activation="auto", loss="auto")
+    s = _session(cfg)
+    d = s.data
+    assert (d.columns, d.classes, d.task, d.plane) == (["a", "b", "c", "d"], ["high", "low", "mid"], "multiclass",
+                                                       (1, 3))
+    np.testing.assert_array_equal(d.X_raw, X)                 # read by backprop.read_csv, ';' detected
+    assert [d.classes[k] for k in d.labels] == grade.tolist()
+    P = d.plane_points(np.array([0.5]), np.array([-1.0]))[0]   # the plot's slice: others at the mean
+    np.testing.assert_allclose(P, [X[d.train, 0].mean(), 0.5, X[d.train, 2].mean(), -1.0], rtol=1e-15)
+    cfg["data"].update(target="d", task="regression", plane=[0, 1])
+    cfg["data"]["csv"] = "a;b;c;d\n" + "\n".join(";".join(map(repr, r)) for r in X.tolist())
+    r = _session(cfg)
+    assert (r.data.task, r.data.columns, r.net.layer_sizes[-1], r.resolved["loss"]) == \
+        ("regression", ["a", "b", "c"], 1, "squared_error")
+    np.testing.assert_array_equal(r.data.T[:, 0], X[:, 3])
+    for csv, message in (("a,b\n1,2\n,3\n4,5\n6,7\n", "my.csv: column 'a' has 1 missing value(s) and the "
+                                                      "playground needs every value"),
+                         ("a,b\n" + "\n".join(f"{k},{k % 12}" for k in range(24)),
+                          "my.csv: the target column 'b' has 12 class(es); the playground takes 2 to 10"),
+                         ("a,b,c\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n", None)):
+        cfg["data"].update(csv=csv, csv_name="my.csv", target=None, task="auto")
+        if message is None:
+            assert _session(cfg).data.classes == ["x", "y"]
+            continue
+        with pytest.raises(backprop.DataError) as err:
+            _session(cfg)
+        assert str(err.value).startswith(message) and "/tmp" not in str(err.value)
+    wide = "\n".join(",".join(["1"] * 18 + [str(k % 2)]) for k in range(8))
+    cfg["data"].update(csv=wide)
+    with pytest.raises(backprop.DataError, match="my.csv has 18 input columns besides the target 'x19'; "
+                                                 "the playground takes 1 to 16"):
+        _session(cfg)
+
+
+def test_downloads_travel_over_the_websocket(server, tmp_path):
+    async def scenario():
+        async with Client(server) as c:
+            await c.start(xor_config())
+            state = await c.step("epoch", 2)
+            await c.send({"type": "download", "format": "model"})
+            model = await c.recv("download")
+            await c.send({"type": "download", "format": "weights"})
+            weights = await c.recv("download")
+            await c.send({"type": "download", "format": "pickle"})
+            err = await c.recv("error")
+            return state, model, weights, err
+    state, model, weights, err = run(scenario())
+    assert "download format must be one of model, weights, got 'pickle'" in err["message"]
+    assert (model["filename"], weights["filename"]) == ("playground-xor-epoch2.bp", "playground-xor-epoch2.json")
+    path = tmp_path / model["filename"]
+    path.write_bytes(decode64(model["data"]))
+    assert len(path.read_bytes()) == model["size"]
+    loaded = backprop.load_model(path)
+    np.testing.assert_array_equal(loaded.network.params, state["params"])
+    assert loaded.classes == [0, 1] and loaded.metadata["epoch"] == 2 and loaded.history["loss"]
+    doc = json.loads(decode64(weights["data"]))
+    np.testing.assert_array_equal(doc["params"], state["params"])
+
+
+def test_a_state_of_a_replaced_session_never_follows_the_new_sessions_data():
+    """A state the old session emitted just before the switch is dropped on the loop."""
+    from backprop.playground.connection import Connection
+
+    async def scenario():
+        conn = object.__new__(Connection)                 # only the outbox side is exercised
+        conn.loop, conn.closed, conn.outbox, conn.wake = asyncio.get_running_loop(), False, \
+            __import__("collections").deque(), asyncio.Event()
+        old, new = object(), object()
+        conn.session = old
+        conn.emit_from(old)("state", '{"old": 1}')       # from the old session's thread: still current
+        conn.session = new                                # the switch (configure) ...
+        conn.reply({"type": "data"})                      # ... and the new session's data
+        await asyncio.sleep(0.05)
+        first = [text for _, text in conn.outbox]
+        conn.emit_from(new)("state", '{"new": 1}')
+        await asyncio.sleep(0.05)
+        return first, [text for _, text in conn.outbox]
+    assert run(scenario()) == (['{"type":"data"}'], ['{"type":"data"}', '{"new": 1}'])
+
+
+def test_the_server_computes_with_one_blas_thread():
+    from threadpoolctl import threadpool_info
+
+    from backprop.playground.server import one_blas_thread
+    assert one_blas_thread()
+    numpys = [p for p in threadpool_info() if p["user_api"] == "blas" and "numpy" in p["filepath"]]
+    assert numpys and all(p["num_threads"] == 1 for p in numpys)     # the BLAS NumPy's products use
 
 
 # --- HTTP: the page, and nothing outside the package -----------------------------------
