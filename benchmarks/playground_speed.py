@@ -121,6 +121,11 @@ def main() -> None:
                 results[label] = measure(page, hidden, act, args.seconds)
                 print(f"{label:22s} {results[label]}", flush=True)
             if args.presets:
+                page.close()
+                page = browser.new_page(viewport={"width": 1400, "height": 1150})
+                page.goto(server.url)
+                fresh(page)
+                commit(page, "#speed", 8)
                 results["presets"] = presets(page)
                 for name, r in results["presets"].items():
                     print(f"preset {name:10s} {r}", flush=True)

@@ -96,7 +96,7 @@ class Client:
             if m["type"] == "error" and kind != "error":
                 raise AssertionError(f"server error: {m['message']}")
             if m["type"] == "state":      # the parameters travel as float64 bytes (base64)
-                m["params"] = decode_params(m["params_b64"])
+                m["params"] = decode_params(m["params_b64"], m["params_dtype"])
             if m["type"] == kind and (where is None or where(m)):
                 return m
 
@@ -753,6 +753,24 @@ def test_a_state_of_a_replaced_session_never_follows_the_new_sessions_data():
     assert run(scenario()) == (['{"type":"data"}'], ['{"type":"data"}', '{"new": 1}'])
 
 
+def test_parameters_travel_exactly_but_as_float32_while_a_big_network_plays():
+    cfg = preset_config("spirals")
+    cfg["network"]["hidden"] = [64] * 8
+    s = _session(cfg)
+    s.trainer._start(s.net, s.data.X_train, s.data.T_train, None, split=True, digest=False)   # a run to show
+    paused = s.snapshot()
+    assert paused["params_dtype"] == "<f8"
+    np.testing.assert_array_equal(decode_params(paused["params_b64"]), s.net.params)     # bit for bit
+    s.mode = "play"
+    playing = s.snapshot()
+    assert playing["params_dtype"] == "<f4" and len(playing["params_b64"]) < 0.6 * len(paused["params_b64"])
+    np.testing.assert_array_equal(decode_params(playing["params_b64"], "<f4"), s.net.params.astype(np.float32))
+    small = _session(xor_config())
+    small.trainer._start(small.net, small.data.X_train, small.data.T_train, None, split=True, digest=False)
+    small.mode = "play"
+    assert small.snapshot()["params_dtype"] == "<f8"
+
+
 def test_the_server_computes_with_one_blas_thread():
     from threadpoolctl import threadpool_info
 
@@ -1010,6 +1028,13 @@ def test_the_budget_allows_a_share_of_a_core_plus_a_burst():
     for share in (0.0, -1.0, 1.5):
         with pytest.raises(ValueError, match="share must be in"):
             Budget(share)
+    # work measured on its own clock (a session's thread CPU time): waiting for a core is not work
+    now, cpu = [0.0], [0.0]
+    b = Budget(0.5, burst=0.0, clock=lambda: now[0], work_clock=lambda: cpu[0])
+    now[0], cpu[0] = 1.0, 0.25                                   # 1 s passed, 0.25 s of it on a core
+    assert b.debt() == 0.0 and b.spent == 0.25 and b.credit == 0.0    # 0.5 earned - 0.25 spent, capped
+    now[0], cpu[0] = 1.5, 0.75                                   # working all the time now
+    assert b.debt() == pytest.approx(0.5) and b.spent == 0.75
 
 
 def biggest_config() -> dict:
@@ -1067,15 +1092,19 @@ def test_an_error_surface_is_charged_to_the_budget_and_waits_for_its_debt():
     out = []
     s = Session(biggest_config(), lambda kind, text: out.append(kind))
     cmd = s.check({"type": "landscape", "i": 0, "j": 1, "resolution": 21})
+    wall0 = time.perf_counter()
     s.budget.rested()
-    spent0, t0 = s.budget.spent, time.perf_counter()
+    spent0, t0 = s.budget.spent, time.thread_time()
     s.handle(cmd)
-    took = time.perf_counter() - t0
+    took = time.thread_time() - t0                           # the thread's CPU time: what is charged
     debt = s.budget.debt()
+    wall = time.perf_counter() - wall0
     work = s.budget.spent - spent0
-    assert work >= took and out == ["landscape"]            # all of it was counted as work
+    assert work >= took > 0 and out == ["landscape"]        # all of it was counted as work
     share, burst = s.budget.share, s.budget.burst
-    assert debt == pytest.approx(max(0.0, work * (1 - share) - burst) / share, rel=1e-9, abs=1e-12)
+    # credit earned over the wall time (at least the CPU time), the work spent: the debt lies between
+    assert max(0.0, work - share * wall - burst) / share - 1e-9 <= debt
+    assert debt <= max(0.0, work * (1 - share) - burst) / share + 1e-9
     # in debt, the next error surface first rests it off (on the closing event, so a close ends it)
     waits = []
     s.closing.wait = lambda timeout: waits.append((timeout, list(out))) or False

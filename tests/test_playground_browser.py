@@ -350,11 +350,12 @@ def test_updates_arrive_and_are_rendered_while_playing(server, browser):
         f0, e0, t0 = page.evaluate("[playground.frames, playground.state.iteration, performance.now()]")
         page.wait_for_timeout(2500)
         f1, e1, t1 = page.evaluate("[playground.frames, playground.state.iteration, performance.now()]")
+        shown = page.inner_text("#fps")                           # the page shows its own rate
         page.click("#play")
         rates[label] = {"frames_per_second": round((f1 - f0) / ((t1 - t0) / 1000), 1),
                         "updates_per_second": round((e1 - e0) / ((t1 - t0) / 1000), 1)}
         assert f1 - f0 >= 3 and e1 > e0, (label, rates[label])   # updates arrive and are drawn
-        assert page.inner_text("#fps") not in ("", "–") or True
+        assert shown.isdigit() and int(shown) > 0, shown
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "playground-speed.json").write_text(json.dumps(rates, indent=1))
     print("\nrendered updates on this machine:", json.dumps(rates))
@@ -398,7 +399,6 @@ def test_your_own_csv_with_three_columns_trains_and_bad_files_are_refused_with_t
     page.set_input_files("#csv", files=[{"name": "big.csv", "mimeType": "text/csv", "buffer": big}])
     wait_until(lambda: "big.csv is" in page.inner_text("#status"), what="the size refusal")
     assert f"the limit is {server.manager.limits.max_csv_bytes}" in page.inner_text("#status")
-    bad = text.replace("\n0.", "\noops,", 1) if "\n0." in text else text.split("\n", 2)
     bad = "length,width,depth,grade\n1,2,3,high\n4,oops,6,low\n7,8,9,mid\n1,1,1,high\n"
     page.set_input_files("#csv", files=[{"name": "bad.csv", "mimeType": "text/csv", "buffer": bad.encode()}])
     wait_until(lambda: "bad.csv: column 'width' is not numeric: 'oops' on line 3" in page.inner_text("#status"),
@@ -584,7 +584,7 @@ def test_the_settings_travel_in_a_shareable_url_without_the_token(server, browse
     s = wait_until(lambda: (st := slim(other)) and st["layer_sizes"] == [3, 5, 3, 1] and st, what="the restored tab")
     assert other.evaluate("playground.config") == cfg
     assert other.evaluate("playground.data.feature_names") == ["x1", "x2", "x1*x2"]
-    assert s["params"] == slim(page)["params"] if slim(page)["iteration"] == 0 else True
+    assert slim(page)["iteration"] == 0 and s["params"] == slim(page)["params"]   # the same seeds: the same run
     assert other.input_value("#hp-learning_rate") == "0.01" and other.input_value("#net-seed") == "7"
     other.close()
     other = browser.new_page()                                   # a damaged link: said so, the defaults

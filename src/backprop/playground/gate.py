@@ -57,7 +57,7 @@ class Gate(Callback):
         """Hold play to ``speed`` updates per second and the session's budget; publish now and then."""
         s, now = self.s, time.perf_counter()
         s.next_at = max(s.next_at + 1.0 / s.speed, now - 0.1)
-        if now - s.last_publish >= max(PUBLISH_EVERY, 2 * s.publish_cost):   # snapshots <= 1/2 of the time
+        if now - s.last_publish >= max(PUBLISH_EVERY, 3 * s.publish_cost):   # snapshots <= 1/3 of a core
             s.publish()
         wait = max(s.next_at - time.perf_counter(), s.budget.debt())
         end = time.perf_counter() + wait

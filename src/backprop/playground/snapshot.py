@@ -1,7 +1,8 @@
 """The messages a session sends: ``data`` once per session, ``state`` snapshots while it trains.
 
 A ``state`` holds the counters, the loss curves (thinned to :data:`HISTORY_POINTS`), the
-parameters (float64 bytes in base64, bit for bit: ``params_b64``), the scores now
+parameters (float64 bytes in base64, bit for bit: ``params_b64``; while a network of more
+than :data:`EXACT_WHILE_PLAYING` parameters plays, float32, ``params_dtype`` says), the scores now
 (:func:`.measures.scores`), the maps (:func:`.views.maps`), the optimizer's path for
 the error surface, and, when something is clicked, its numbers (``inspect``).  All of it
 is computed on the session's thread while the trainer waits, so it is one state.
@@ -21,17 +22,18 @@ from .data import derived_choices
 
 __all__ = ["snapshot", "dataset", "encode_params", "decode_params", "HISTORY_POINTS"]
 
-HISTORY_POINTS = 500     # loss-curve points sent per snapshot (evenly thinned)
+EXACT_WHILE_PLAYING = 4096   # bigger networks send float32 parameters while playing (half the bytes)
+HISTORY_POINTS = 360     # loss-curve points sent per snapshot (evenly thinned; the chart is 360 px wide)
 
 
-def encode_params(params: np.ndarray) -> str:
-    """Parameters as little-endian float64 bytes in base64 (exact)."""
-    return base64.b64encode(np.ascontiguousarray(params, dtype="<f8").tobytes()).decode("ascii")
+def encode_params(params: np.ndarray, dtype: str = "<f8") -> str:
+    """Parameters as little-endian float64 (exact) or float32 bytes in base64."""
+    return base64.b64encode(np.ascontiguousarray(params, dtype=dtype).tobytes()).decode("ascii")
 
 
-def decode_params(text: str) -> np.ndarray:
-    """The inverse of :func:`encode_params`."""
-    return np.frombuffer(base64.b64decode(text), dtype="<f8").copy()
+def decode_params(text: str, dtype: str = "<f8") -> np.ndarray:
+    """The inverse of :func:`encode_params` (as float64)."""
+    return np.frombuffer(base64.b64decode(text), dtype=dtype).astype(np.float64)
 
 
 def _thin(n: int, k: int) -> np.ndarray:
@@ -58,6 +60,7 @@ def snapshot(s: Any) -> dict[str, Any]:
     mid_epoch = run.order is not None and 0 < run.pos < run.n_batches
     path = s.path_so_far(list(s.pair))
     reason = None if s.running else h.stop_reason
+    dtype = "<f4" if s.mode == "play" and net.n_params > EXACT_WHILE_PLAYING else "<f8"
     s.probe.params[...] = net.params
     state = {
         "type": "state", "mode": s.mode, "running": s.running,
@@ -78,7 +81,7 @@ def snapshot(s: Any) -> dict[str, Any]:
                     "metric_name": h.metric_name},
         "loss_now": now[0], "test_loss_now": now[1], "scores": measures.scores(net, data),
         "layer_sizes": list(net.layer_sizes), "activations": net.activations,
-        "params_b64": encode_params(net.params),
+        "params_dtype": dtype, "params_b64": encode_params(net.params, dtype),
         "pair": list(s.pair), "path": path[_thin(len(path), 600)].tolist(),
         **views.maps(s.probe, data, *s.resolution),
     }

@@ -82,7 +82,7 @@ def grid_points(data: PlayData, res: int) -> np.ndarray:
 def resolutions(n_params: int, n_units: int) -> tuple[int, int]:
     """Grid sizes of the output map and of each unit's map: fine for small networks, coarser
     where one forward pass over the grid would cost more than about 4 million multiply-adds."""
-    res_out = int(np.clip(np.sqrt(4e6 / max(n_params, 1)), 24, 48))
+    res_out = int(np.clip(np.sqrt(4e6 / max(n_params, 1)), 20, 48))
     res_unit = 20 if n_units <= 64 else 14 if n_units <= 256 else 10
     return res_out, res_unit
 

@@ -26,7 +26,15 @@ const copy = (o) => JSON.parse(JSON.stringify(o));
 
 function status(text, error = false) {
   const s = $("status");
-  s.textContent = text; s.classList.toggle("error", error);
+  if (s.textContent !== text) s.textContent = text;
+  s.classList.toggle("error", error);
+}
+
+// Text of an element, written only when it changes (fewer style and layout passes per frame).
+function setText(id, text) {
+  const e = $(id);
+  if (e.textContent !== String(text)) e.textContent = text;
+  return e;
 }
 
 const net = new NetView($("net"), {
@@ -112,14 +120,12 @@ function onMessage(ev) {
     pg.sessions += 1;
     data = m; land = null; landIter = -1; inspectInfo = null; sharedStart = false;
     fillSamples(); fillLandSelects(); status(""); lastError = "";
-    showControls(); initPanel(); return;
+    showControls(); initPanel(); legend(); return;
   }
   if (m.type === "landscape") { land = m; drawLand(); return; }
   if (m.type === "download") { pg.downloads.push({ format: m.format, filename: m.filename, size: m.size }); saveDownload(m); return; }
   if (m.type === "state") {
     if (!data || m.layer_sizes.join() !== data.layer_sizes.join()) return;   // not this session's
-    const b = bytesOf(m.params_b64);
-    m.params = new Float64Array(b.buffer, b.byteOffset, b.length / 8);
     m.names = data.names;
     m.session = pg.sessions;            // which session (counted by its data message) it belongs to
     pg.states += 1;
@@ -132,6 +138,9 @@ function render() {
   if (!pending) return;
   const s = pending;
   pending = null;
+  const b = bytesOf(s.params_b64);                  // decoded for the states drawn only
+  s.params = s.params_dtype === "<f4" ? Float64Array.from(new Float32Array(b.buffer, b.byteOffset, b.length / 4))
+    : new Float64Array(b.buffer, b.byteOffset, b.length / 8);
   state = s;
   pg.frames += 1;
   const now = performance.now();
@@ -143,36 +152,31 @@ function render() {
 function drawState(s, now) {
   pg.frameTimes.push(now);
   while (pg.frameTimes.length && now - pg.frameTimes[0] > 2000) pg.frameTimes.shift();
-  $("fps").textContent = s.mode === "play" && pg.frameTimes.length > 2
-    ? ((pg.frameTimes.length - 1) / ((now - pg.frameTimes[0]) / 1000)).toFixed(0) : "–";
-  $("epoch").textContent = s.epoch;
-  $("iteration").textContent = s.iteration;
-  $("in-epoch").textContent = `${s.batch_in_epoch} / ${s.iterations_per_epoch}`;
-  $("arch").textContent = s.layer_sizes.join("-");
-  $("n-params").textContent = `${s.params.length} parameters`;
+  setText("fps", s.mode === "play" && pg.frameTimes.length > 2
+    ? ((pg.frameTimes.length - 1) / ((now - pg.frameTimes[0]) / 1000)).toFixed(0) : "–");
+  setText("epoch", s.epoch);
+  setText("iteration", s.iteration);
+  setText("in-epoch", `${s.batch_in_epoch} / ${s.iterations_per_epoch}`);
+  setText("arch", s.layer_sizes.join("-"));
+  setText("n-params", `${s.params.length} parameters`);
   const playing = s.mode === "play";
-  $("play").textContent = playing ? "❚❚" : "▶";
+  setText("play", playing ? "❚❚" : "▶");
   $("play").classList.toggle("playing", playing);
-  const h = s.history, last = (a) => a[a.length - 1];
-  $("loss-train").textContent = fmt(s.loss_now, 4); $("loss-train").dataset.value = s.loss_now;
-  $("loss-test").textContent = fmt(s.test_loss_now, 4);
-  $("metric-name").textContent = h.metric_name === "r2" ? "R²" : "Accuracy";
-  const met = last(h.test_metric) ?? last(h.metric);
-  $("metric").textContent = met === null || met === undefined ? "–" : h.metric_name === "r2" ? fmt(met, 3) : (met * 100).toFixed(1) + " %";
-  $("metric").title = "after the last epoch, on the test set when there is one, else on the training set";
+  const h = s.history;
+  setText("loss-train", fmt(s.loss_now, 4)).dataset.value = s.loss_now;
+  setText("loss-test", fmt(s.test_loss_now, 4));
+  const reg = data.task === "regression", sc = s.scores.test || s.scores.train;
+  setText("metric-name", (reg ? "R²" : "Accuracy") + (s.scores.test ? " (test)" : ""));
+  const met = reg ? sc.r2 : sc.accuracy;
+  setText("metric", met === null || met === undefined ? "–" : reg ? fmt(met, 3) : (met * 100).toFixed(1) + " %").dataset.value = String(met);
   if (!lastError) statusLine(s, playing);
   const spec = { key: s.layer_sizes.join("-") + "|" + s.activations.join() + "|" + data.feature_names.join() + (data.plane.length === 1 ? "d" : ""),
     sizes: s.layer_sizes, activations: s.activations, inputNames: data.feature_names.map((f) => featureLabel(f, data.columns)),
     oneD: data.plane.length === 1, choices: OPTIONS.activations };
-  const t0 = performance.now();
   net.update(s, data, spec);
-  const t1 = performance.now();
   drawBoundary($("boundary"), s, data, watch ? Number($("sample").value) : null);
   drawChart($("chart"), h, $("log-scale").checked);
   renderScores($("scores"), s.scores, data);
-  const t2 = performance.now();
-  pg.parts = { network: t1 - t0, links: net.linkMs, output: t2 - t1 };
-  legend();
   if (s.inspect) inspectInfo = s.inspect;
   if (inspectInfo && watch) {
     if (inspectInfo.kind === "unit") renderUnit($("inspect"), inspectInfo, s, (i) => setWatch({ kind: "weight", index: i }));

@@ -77,6 +77,25 @@ export function paintMap(canvas, map, confidence) {
   ctx.putImageData(img, 0, 0);
 }
 
+// A layer's maps ({n, shape, lo[], mid[], hi[], data}) painted one under another into one canvas (reused).
+export function paintAtlas(block, canvas) {
+  const [h, w] = block.shape, size = h * w;
+  if (!canvas || canvas.width !== w || canvas.height !== h * block.n) {
+    canvas = document.createElement("canvas");
+    canvas.width = w; canvas.height = h * block.n;
+  }
+  const ctx = canvas.getContext("2d"), img = ctx.createImageData(w, h * block.n), q = bytesOf(block.data);
+  for (let j = 0; j < block.n; j++) {
+    const lo = block.lo[j], mid = block.mid[j], hi = block.hi[j], span = hi - lo;
+    for (let i = j * size; i < (j + 1) * size; i++) {
+      const col = diverging(lo + (q[i] / 255) * span, lo, mid, hi), o = i * 4;
+      img.data[o] = col[0]; img.data[o + 1] = col[1]; img.data[o + 2] = col[2]; img.data[o + 3] = 255;
+    }
+  }
+  ctx.putImageData(img, 0, 0);
+  return canvas;
+}
+
 // A 1-D map (a unit's output over x) as a small line plot.
 export function drawCurveMap(canvas, map) {
   const ctx = canvas.getContext("2d"), W = canvas.width, H = canvas.height;

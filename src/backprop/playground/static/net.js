@@ -1,7 +1,7 @@
 // The network diagram: units as small heat maps, connections coloured and sized by weight.
 // Up to SVG_LINKS connections are SVG curves (each clickable); bigger networks draw theirs on one canvas
 // and find the connection under the mouse by its distance from the straight line.
-import { drawCurveMap, paintMap, layerMaps, weightColor, NEG, POS } from "./draw.js";
+import { drawCurveMap, paintMap, paintAtlas, layerMaps, weightColor, NEG, POS } from "./draw.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const SVG_LINKS = 800;
@@ -129,9 +129,12 @@ export class NetView {
     div.className = "node" + (c === 0 ? " input" : "");
     div.style.left = x + "px"; div.style.top = y + "px";
     div.style.width = div.style.height = node + "px";
-    const cv = document.createElement("canvas");
-    cv.width = node; cv.height = node;
-    div.appendChild(cv);
+    let cv = null;                     // canvas mode: the maps are drawn on the shared canvas
+    if (this.mode === "svg") {
+      cv = document.createElement("canvas");
+      cv.width = node; cv.height = node;
+      div.appendChild(cv);
+    } else div.classList.add("flat");
     if (c === 0) {
       div.title = `input ${inputNames[j]}`;
       div.dataset.input = j;
@@ -144,7 +147,7 @@ export class NetView {
     } else {
       div.dataset.layer = c; div.dataset.unit = j;
       div.title = c === nCols - 1 ? `output unit ${j + 1}` : `layer ${c}, unit ${j + 1}`;
-      div.addEventListener("click", (e) => { if (e.target === cv) this.h.unit(c, j); });
+      div.addEventListener("click", (e) => { if (e.target === cv || e.target === div) this.h.unit(c, j); });
       div.addEventListener("mouseenter", (e) => this.h.hover({ kind: "unit", layer: c, unit: j }, e));
       div.addEventListener("mouseleave", () => this.h.hover(null));
       const index = this.starts[c - 1] + sizes[c] * sizes[c - 1] + j;
@@ -202,8 +205,12 @@ export class NetView {
         link.setAttribute("stroke-width", (0.5 + Math.min(Math.abs(w), 5) * 1.4).toFixed(2));
         link.setAttribute("stroke-opacity", (0.35 + 0.65 * Math.min(Math.abs(w), 1)).toFixed(2));
       }
-    } else { const t = performance.now(); this.drawLinks(p); this.linkMs = performance.now() - t; }
+    } else {
+      this.drawLinks(p);
+      this.drawMaps([state.input_units, ...state.units, state.output_units]);
+    }
     for (const [index, dot] of this.biases) dot.style.background = weightColor(p[index]);
+    if (this.mode === "canvas") return;
     const oneD = data.plane.length === 1;
     const paint = (cv, map) => {
       if (oneD) { drawCurveMap(cv, map); return; }
@@ -215,6 +222,21 @@ export class NetView {
     state.units.forEach((block, l) => layerMaps(block).forEach((m, j) => paint(this.canvases[l + 1][j], m)));
     const last = this.canvases[this.canvases.length - 1];
     layerMaps(state.output_units).forEach((m, j) => paint(last[j], m));
+  }
+
+  // Canvas mode: every layer's maps painted once into an atlas, then each drawn into its unit's square.
+  drawMaps(blocks) {
+    const ctx = this.linkCanvas.getContext("2d"), node = this.node;
+    this.atlases = this.atlases || [];
+    ctx.imageSmoothingEnabled = true;
+    blocks.forEach((block, c) => {
+      const atlas = (this.atlases[c] = paintAtlas(block, this.atlases[c]));
+      const [h, w] = block.shape;
+      for (let j = 0; j < block.n; j++) {
+        const [x, y] = this.pos[c][j];
+        ctx.drawImage(atlas, 0, j * h, w, h, x, y, node, node);
+      }
+    });
   }
 
   // Canvas mode: every connection as a straight line, grouped by sign and |w| into a few strokes.

@@ -14,8 +14,23 @@ function el(tag, attrs = {}, ...kids) {
 
 const pct = (v) => (v === null || v === undefined ? "–" : (100 * v).toFixed(1) + " %");
 
-// scores = {train: {...}, test: {...} | null} from the server (backprop.evaluation).
+// scores = {train: {...}, test: {...} | null} from the server (backprop.evaluation).  The table is built
+// once per layout (data set, classes) and its cells updated in place afterwards.
 export function renderScores(root, scores, data) {
+  const key = `${data.task}|${(data.classes || []).join()}|${scores.test ? 1 : 0}`;
+  if (root.dataset.key === key) {
+    root.querySelectorAll("[data-path]").forEach((cell) => {
+      const [set, name, i, j] = cell.dataset.path.split("/");
+      let v = scores[set][name];
+      if (i !== undefined) v = v[Number(i)][Number(j)];
+      const text = name === "accuracy" ? `${cell.dataset.label} accuracy ${pct(v)}  ` : name === "confusion_matrix" ? String(v) : fmt(v, 4);
+      if (cell.textContent !== text) cell.textContent = text;
+      cell.dataset.value = String(v);
+      if (name === "confusion_matrix") shade(cell, v, scores[set][name], Number(i) === Number(j));
+    });
+    return;
+  }
+  root.dataset.key = key;
   root.innerHTML = "";
   const sets = [["train", "training"], ["test", "test"]].filter(([k]) => scores[k]);
   if (data.task === "regression") {
@@ -23,25 +38,30 @@ export function renderScores(root, scores, data) {
     for (const [k, label] of sets) {
       const s = scores[k];
       t.append(el("tr", { "data-set": k }, el("td", {}, label),
-        ...["r2", "rmse", "mae"].map((m) => el("td", { class: "num", "data-key": m, "data-value": String(s[m]) }, fmt(s[m], 4)))));
+        ...["r2", "rmse", "mae"].map((m) => el("td", { class: "num", "data-key": m, "data-value": String(s[m]), "data-path": `${k}/${m}` }, fmt(s[m], 4)))));
     }
     root.append(t);
     return;
   }
   root.append(el("p", { class: "acc" }, ...sets.map(([k, label]) =>
-    el("span", { id: `accuracy-${k}`, "data-value": String(scores[k].accuracy) }, `${label} accuracy ${pct(scores[k].accuracy)}  `))));
+    el("span", { id: `accuracy-${k}`, "data-value": String(scores[k].accuracy), "data-path": `${k}/accuracy`, "data-label": label },
+      `${label} accuracy ${pct(scores[k].accuracy)}  `))));
   const [k, label] = sets[sets.length - 1];
   const C = scores[k].confusion_matrix, names = data.classes;
   const t = el("table", { id: "confusion", "data-set": k, class: "confusion" },
     el("tr", {}, el("th", { title: "rows: the true class; columns: the predicted class" }, `${label}: true ↓ predicted →`),
       ...names.map((n) => el("th", {}, n))));
-  const big = Math.max(1, ...C.flat());
   C.forEach((row, i) => t.append(el("tr", {}, el("th", {}, names[i]), ...row.map((c, j) => {
-    const td = el("td", { class: "num", "data-value": String(c) }, String(c));
-    td.style.background = `rgba(${i === j ? "8,119,189" : "245,147,34"},${(0.08 + 0.5 * c / big).toFixed(2)})`;
+    const td = el("td", { class: "num", "data-value": String(c), "data-path": `${k}/confusion_matrix/${i}/${j}` }, String(c));
+    shade(td, c, C, i === j);
     return td;
   }))));
   root.append(t);
+}
+
+function shade(td, c, C, diagonal) {
+  const big = Math.max(1, ...C.flat());
+  td.style.background = `rgba(${diagonal ? "8,119,189" : "245,147,34"},${(0.08 + 0.5 * c / big).toFixed(2)})`;
 }
 
 // The initial weights of each layer under every scheme (data.init_histograms from the server).
