@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import tempfile
 from pathlib import Path
@@ -27,7 +28,7 @@ from ..model import Model
 from ..network import Network
 from .data import PlayData
 
-__all__ = ["model", "model_file", "weights_json", "FORMATS"]
+__all__ = ["model", "model_file", "weights_json", "message", "FORMATS"]
 
 FORMATS = {"model": ("application/octet-stream", ".bp"), "weights": ("application/json", ".json")}
 
@@ -69,3 +70,23 @@ def weights_json(net: Network, data: PlayData, loss: str, epoch: int, iteration:
                       for l, layer in enumerate(net.layers)],
            "params": np.asarray(net.params).tolist(), "settings": config}
     return json.dumps(doc, indent=1, allow_nan=True)
+
+
+def message(s: Any, fmt: str) -> dict[str, Any]:
+    """The ``download`` message of session ``s``: its network as a file, named after data and epoch."""
+    run, name = s.trainer.run_, s.cfg["data"]["name"]
+    settings = {part: dict(v) for part, v in s.cfg.items()}
+    settings["data"]["csv"] = None
+    stem = f"playground-{name}-epoch{run.epoch}"
+    if fmt == "weights":
+        body = weights_json(s.net, s.data, s.options["loss"], run.epoch, run.iteration,
+                            settings).encode()
+    else:
+        h = run.history
+        history = {k: [float(v) for v in getattr(h, k)] for k in ("loss", "val_loss", "metric", "val_metric")
+                   if getattr(h, k) and None not in getattr(h, k)}
+        body = model_file(model(s.net, s.data, s.options["loss"], history,
+                                {"settings": settings, "epoch": run.epoch, "iteration": run.iteration}))
+    mime, ext = FORMATS[fmt]
+    return {"type": "download", "format": fmt, "filename": stem + ext, "mime": mime,
+            "size": len(body), "data": base64.b64encode(body).decode("ascii")}

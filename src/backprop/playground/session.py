@@ -24,7 +24,6 @@ ends the thread.
 
 from __future__ import annotations
 
-import base64
 import json
 import queue
 import threading
@@ -311,29 +310,8 @@ class Session:
         return snapshot.snapshot(self)
 
     def inspect_now(self) -> tuple[str, Any] | None:
-        """The clicked weight's or unit's numbers now, as ``("inspect", ...)`` or
-        ``("inspect_error", message)``; None while playing when the last ones are recent.
-
-        While playing, a costly inspection (a big network's chain rule) is redone only after
-        four times its own cost has passed, so it takes at most a fifth of the time.
-        """
-        now = time.perf_counter()
-        if self.mode == "play" and now - self.last_inspect < 4 * self.inspect_cost:
-            return None
-        run, net, data, w = self.trainer.run_, self.net, self.data, self.watch
-        sample = min(w["sample"], len(data.train) - 1)
-        try:
-            if w["kind"] == "weight":
-                last = run.grad if run.iteration > 0 else None
-                info = views.inspect_weight(net, data, self.options, run.opt_state, last, w["index"],
-                                            sample)
-            else:
-                info = views.inspect_unit(net, data, self.options["loss"], w["layer"], w["unit"], sample)
-        except (BackpropError, ValueError, FloatingPointError) as exc:
-            return "inspect_error", str(exc)
-        self.last_inspect = time.perf_counter()
-        self.inspect_cost = self.last_inspect - now
-        return "inspect", {**info, "iteration": run.iteration}
+        """The clicked item's numbers (see :func:`.snapshot.inspect`)."""
+        return snapshot.inspect(self)
 
     def losses(self) -> tuple[float, float | None]:
         """Training and test loss (mean over samples, data term) at the current weights."""
@@ -370,23 +348,5 @@ class Session:
         return bool(hit)
 
     def download(self, fmt: str) -> dict[str, Any]:
-        """The trained network as a file (see :mod:`.downloads`), at the current state."""
-        run, name = self.trainer.run_, self.cfg["data"]["name"]
-        settings = {part: dict(v) for part, v in self.cfg.items()}
-        settings["data"]["csv"] = None
-        stem = f"playground-{name}-epoch{run.epoch}"
-        if fmt == "weights":
-            text = downloads.weights_json(self.net, self.data, self.options["loss"], run.epoch,
-                                          run.iteration, settings)
-            body = text.encode()
-        else:
-            h = run.history
-            history = {k: [float(v) for v in getattr(h, k)] for k in ("loss", "val_loss", "metric",
-                                                                      "val_metric")
-                       if getattr(h, k) and None not in getattr(h, k)}
-            m = downloads.model(self.net, self.data, self.options["loss"], history,
-                                {"settings": settings, "epoch": run.epoch, "iteration": run.iteration})
-            body = downloads.model_file(m)
-        mime, ext = downloads.FORMATS[fmt]
-        return {"type": "download", "format": fmt, "filename": stem + ext, "mime": mime,
-                "size": len(body), "data": base64.b64encode(body).decode("ascii")}
+        """The trained network as a file, at the current state (see :func:`.downloads.message`)."""
+        return downloads.message(self, fmt)

@@ -97,13 +97,12 @@ def maps(net: Network, data: PlayData, res_out: int = 48, res_unit: int = 20) ->
     _, ys = net.forward_trace(data.inputs(P))
     z = ys[-1]
     shape = [res_out] if one_d else [res_out, res_out]
-    if data.task == "regression":
-        if one_d:
-            output = {"kind": "curve", "values": [_finite(v) for v in z[:, 0]]}
-        else:
-            t = data.T[:, 0]
-            output = {"kind": "value", **_encode(z[:, 0].reshape(shape), float(t.min()),
-                                                  float(np.median(t)), float(t.max()))}
+    if one_d and z.shape[1] == 1:          # a fitted curve, or P(class 1) over x
+        output = {"kind": "curve", "values": [_finite(v) for v in z[:, 0]]}
+    elif data.task == "regression":
+        t = data.T[:, 0]
+        output = {"kind": "value", **_encode(z[:, 0].reshape(shape), float(t.min()),
+                                              float(np.median(t)), float(t.max()))}
     elif z.shape[1] == 1:
         out = z[:, 0]
         lo, hi = min(0.0, float(np.nanmin(out, initial=0))), max(1.0, float(np.nanmax(out, initial=1)))
