@@ -34,14 +34,15 @@ STATE = "(() => { const s = window.playground.state; return s && {mode: s.mode, 
         "epoch: s.epoch, stop_reason: s.stop_reason, sizes: s.layer_sizes, session: s.session}; })()"
 
 
-def poll(fn, timeout: float = 60.0):
+def poll(fn, timeout: float = 120.0, page=None):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         value = fn()
         if value:
             return value
         time.sleep(0.05)
-    raise TimeoutError("the page did not get there in time")
+    seen = "" if page is None else f": {page.evaluate(STATE)}, status {page.inner_text('#status')!r}"
+    raise TimeoutError(f"the page did not get there in time{seen}")
 
 
 def fresh(page, sizes=None):
@@ -50,7 +51,7 @@ def fresh(page, sizes=None):
         s = page.evaluate(STATE)
         return (s and s["session"] == page.evaluate("playground.sessions") and s["iteration"] == 0
                 and (sizes is None or s["sizes"] == sizes) and s)
-    return poll(ok)
+    return poll(ok, page=page)
 
 
 def commit(page, selector: str, value) -> None:
