@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from backprop import ConfigError, DataError
-from backprop.preprocessing import (TRANSFORMERS, ConstantColumnRemover, MeanImputer, MinMaxScaler,
-                                    Preprocessor, StandardScaler, TargetScaler, Transformer,
+from backprop.preprocessing import (TRANSFORMERS, ConstantColumnRemover, DerivedFeatures, MeanImputer,
+                                    MinMaxScaler, Preprocessor, StandardScaler, TargetScaler, Transformer,
                                     transformer_from_state)
 
 sk_pre = pytest.importorskip("sklearn.preprocessing")
@@ -31,7 +31,8 @@ def _all_kinds():
     return [MinMaxScaler(), MinMaxScaler((-1, 1)), StandardScaler(), StandardScaler(with_mean=False),
             MeanImputer(), MeanImputer(add_indicator=True), MeanImputer(0.0, columns=[1, 3]),
             ConstantColumnRemover(), TargetScaler(), TargetScaler("minmax", (-1, 1)),
-            Preprocessor([MeanImputer(add_indicator=True), ConstantColumnRemover(), StandardScaler()])]
+            Preprocessor([MeanImputer(add_indicator=True), ConstantColumnRemover(), StandardScaler()]),
+            DerivedFeatures(["x1", "x3^2", "x2*x5", "sin(x4)"])]
 
 
 def test_every_registered_class_is_exercised():

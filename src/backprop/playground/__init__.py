@@ -9,14 +9,17 @@ page over a WebSocket.  Play, pause and the step buttons gate that loop from a
 callback (``on_iteration_end`` / ``on_epoch_end``); the page never trains.
 
 Modules: :mod:`.limits` (bounds on everything a page may ask for),
-:mod:`.config` (validation of a page's settings), :mod:`.commands` (validation
-of its commands), :mod:`.data` (the data sets), :mod:`.views` (what a snapshot
-shows: decision boundary, unit maps, clicked numbers, the error surface),
-:mod:`.session` and :mod:`.gate` (one tab's training thread and the callback
-that steers it), :mod:`.budget` (its share of a core), :mod:`.access` (the token,
-Host and Origin checks), :mod:`.server` and :mod:`.connection` (HTTP, WebSocket, static
-files; they need the ``playground`` extra, ``aiohttp``, and are the only modules
-that import it).  See ``docs/playground.md``.
+:mod:`.config` (validation of a page's settings), :mod:`.presets` (what each data
+set's button loads, and what it reaches), :mod:`.catalog` (the page's choices with
+the registries' formulas and update rules), :mod:`.commands` (validation of its
+commands), :mod:`.data` (the data sets, an uploaded CSV, derived features),
+:mod:`.views` (decision boundary, unit maps, clicked numbers, the error surface),
+:mod:`.measures` (scores, initial-weight histograms), :mod:`.snapshot` (the messages),
+:mod:`.downloads` (model file, weights JSON), :mod:`.session` and :mod:`.gate` (one
+tab's training thread and the callback that steers it), :mod:`.budget` (its share of
+a core), :mod:`.access` (the token, Host and Origin checks), :mod:`.server` and
+:mod:`.connection` (HTTP, WebSocket, static files; they need the ``playground`` extra,
+``aiohttp``, and are the only modules that import it).  See ``docs/playground.md``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 ``play``, ``pause``, ``step`` (``unit``: ``iteration`` or ``epoch``), ``set``
 (``learning_rate``, ``speed``), ``watch`` (a weight by flat ``index`` or a unit by
 ``layer``/``unit``, with a training ``sample``) and ``landscape`` (parameters ``i``,
-``j`` and a ``resolution``).  :func:`check_command` returns a clean copy or raises
+``j`` and a ``resolution``) and ``download`` (``format``: ``model`` or ``weights``).
+:func:`check_command` returns a clean copy or raises
 :class:`~backprop.ConfigError` naming the field and its valid range.
 """
 
@@ -13,6 +14,7 @@ from typing import Any
 
 from .._errors import ConfigError
 from .config import _number
+from .downloads import FORMATS
 
 __all__ = ["check_command"]
 
@@ -52,6 +54,11 @@ def check_command(session: Any, cmd: dict[str, Any]) -> dict[str, Any]:
             return {"type": "watch", "watch": {"kind": "unit", "layer": layer, "unit": unit,
                                                "sample": sample}}
         raise ConfigError(f"watch kind must be 'weight', 'unit' or null, got {what!r}")
+    if kind == "download":
+        fmt = cmd.get("format")
+        if fmt not in FORMATS:
+            raise ConfigError(f"download format must be one of {', '.join(FORMATS)}, got {fmt!r}"[:200])
+        return {"type": "download", "format": fmt}
     if kind == "landscape":
         i = _number("i", cmd.get("i"), 0, P - 1, integer=True)
         j = _number("j", cmd.get("j"), 0, P - 1, integer=True)
@@ -59,5 +66,6 @@ def check_command(session: Any, cmd: dict[str, Any]) -> dict[str, Any]:
         if i == j and P > 1:
             raise ConfigError("choose two different parameters for the landscape")
         return {"type": "landscape", "i": i, "j": j, "resolution": res}
-    raise ConfigError(f"unknown command {kind!r}; valid: play, pause, step, set, watch, landscape")
+    raise ConfigError(f"unknown command {kind!r}; valid: play, pause, step, set, watch, "
+                      f"landscape, download")
 

@@ -18,23 +18,31 @@ from typing import Any
 
 from .. import activations, initializers, losses, optim
 from .._errors import ConfigError
+from ..preprocessing.features import parse_feature
 from .limits import DEFAULT_LIMITS, Limits
 
-__all__ = ["DATASETS", "BATCH_MODES", "defaults", "validate", "options"]
+__all__ = ["DATASETS", "BATCH_MODES", "STOP_WHEN", "TASKS", "defaults", "validate", "n_params",
+           "resolve_output"]
 
 DATASETS = ("xor", "circles", "spirals", "clusters", "curve", "csv")
 BATCH_MODES = ("online", "minibatch", "batch")
 HIDDEN_ACTIVATIONS = tuple(a for a in activations.available() if a != "softmax")
 
+TASKS = ("auto", "classification", "regression")
+# Stop conditions: (what is watched, stop when it is ... the value)
+STOP_WHEN = {"off": None, "loss": "<=", "test_loss": "<=", "accuracy": ">=", "test_accuracy": ">=",
+             "r2": ">=", "test_r2": ">=", "epoch": ">="}
+
 _DEFAULTS: dict[str, dict[str, Any]] = {
     "data": {"name": "xor", "n_samples": 4, "noise": 0.0, "test_fraction": 0.0, "classes": 3,
-             "seed": 0, "standardize": False, "csv": None},
+             "seed": 0, "standardize": False, "features": None, "plane": [0, 1], "csv": None,
+             "csv_name": None, "target": None, "task": "auto", "one_hot": False},
     "network": {"hidden": [2], "activation": "sigmoid", "output_activation": "sigmoid",
                 "loss": "squared_error", "init": "uniform", "seed": 0},
     "training": {"optimizer": "sgd", "optimizer_params": {"learning_rate": 2.0, "momentum": 0.9},
                  "batch_mode": "batch", "batch_size": 10, "weight_decay": 0.0,
                  "early_stopping": False, "patience": 50, "max_epochs": 100_000, "speed": 300.0,
-                 "seed": 0},
+                 "seed": 0, "stop_when": "off", "stop_value": 0.0},
 }
 
 
@@ -98,15 +106,47 @@ def _data(d: dict[str, Any], lim: Limits) -> dict[str, Any]:
     d["classes"] = _number("data.classes", d["classes"], 2, lim.max_classes, True)
     d["seed"] = _number("data.seed", d["seed"], 0, 2**31 - 1, True)
     d["standardize"] = _bool("data.standardize", d["standardize"])
+    d["features"] = _features(d["features"], lim)
+    plane = d["plane"]
+    if not isinstance(plane, list) or not 1 <= len(plane) <= 2:
+        raise ConfigError(f"data.plane must be a list of one or two column numbers, got {plane!r}"[:200])
+    d["plane"] = [_number(f"data.plane[{k}]", c, 0, lim.max_inputs - 1, True) for k, c in enumerate(plane)]
+    if len(set(d["plane"])) != len(d["plane"]):
+        raise ConfigError("data.plane: choose two different columns for the plot's axes")
+    d["task"] = _choice("data.task", d["task"], TASKS)
+    d["one_hot"] = _bool("data.one_hot", d["one_hot"])
     if d["name"] == "csv":
         if not isinstance(d["csv"], str) or not d["csv"].strip():
             raise ConfigError("data set 'csv' needs the file's text in data.csv")
         if len(d["csv"].encode()) > lim.max_csv_bytes:
             raise ConfigError(f"data.csv is {len(d['csv'].encode())} bytes; the limit is "
                               f"{lim.max_csv_bytes} bytes")
+        for key in ("csv_name", "target"):
+            if d[key] is not None and (not isinstance(d[key], str) or not 0 < len(d[key]) <= 100):
+                raise ConfigError(f"data.{key} must be a text of 1 to 100 characters or null, "
+                                  f"got {d[key]!r}"[:200])
     else:
-        d["csv"] = None
+        d["csv"] = d["csv_name"] = d["target"] = None
     return d
+
+
+def _features(given: Any, lim: Limits) -> list[str] | None:
+    """The derived input features (None: the raw columns), each name checked."""
+    if given is None:
+        return None
+    if not isinstance(given, list) or not 1 <= len(given) <= lim.max_inputs:
+        raise ConfigError(f"data.features must be a list of 1 to {lim.max_inputs} feature names "
+                          f"(x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2), ...) or null, got {given!r}"[:200])
+    for name in given:
+        try:
+            parse_feature(name)
+        except ConfigError as exc:
+            raise ConfigError(f"data.features: {exc}"[:200]) from None
+        if max(parse_feature(name)[1]) >= lim.max_inputs:
+            raise ConfigError(f"data.features: {name!r} names a column beyond {lim.max_inputs}")
+    if len(set(given)) != len(given):
+        raise ConfigError(f"data.features lists a feature twice: {given!r}"[:200])
+    return list(given)
 
 
 def _network(n: dict[str, Any], lim: Limits) -> dict[str, Any]:
@@ -116,10 +156,18 @@ def _network(n: dict[str, Any], lim: Limits) -> dict[str, Any]:
                           f"layer sizes, got {hidden!r}"[:200])
     n["hidden"] = [_number(f"network.hidden[{i}] (units)", h, 1, lim.max_units, True)
                    for i, h in enumerate(hidden)]
-    n["activation"] = _choice("hidden activation", n["activation"], HIDDEN_ACTIVATIONS)
+    act = n["activation"]
+    if isinstance(act, list):                 # one activation per hidden layer
+        if len(act) != len(n["hidden"]):
+            raise ConfigError(f"network.activation lists {len(act)} activations for "
+                              f"{len(n['hidden'])} hidden layers"[:200])
+        n["activation"] = [_choice(f"hidden activation (layer {i + 1})", a, HIDDEN_ACTIVATIONS)
+                           for i, a in enumerate(act)]
+    else:
+        n["activation"] = _choice("hidden activation", act, HIDDEN_ACTIVATIONS)
     n["output_activation"] = _choice("output activation", n["output_activation"],
-                                     tuple(activations.available()))
-    n["loss"] = _choice("loss", n["loss"], tuple(losses.available()))
+                                     ("auto", *activations.available()))
+    n["loss"] = _choice("loss", n["loss"], ("auto", *losses.available()))
     n["init"] = _choice("initialisation", n["init"], tuple(initializers.available()))
     n["seed"] = _number("network.seed", n["seed"], 0, 2**31 - 1, True)
     return n
@@ -141,6 +189,13 @@ def _training(t: dict[str, Any], lim: Limits) -> dict[str, Any]:
     t["max_epochs"] = _number("training.max_epochs", t["max_epochs"], 1, lim.max_epochs, True)
     t["speed"] = _number("training.speed (updates per second)", t["speed"], 0.1, lim.max_speed)
     t["seed"] = _number("training.seed", t["seed"], 0, 2**31 - 1, True)
+    t["stop_when"] = _choice("training.stop_when", t["stop_when"], tuple(STOP_WHEN))
+    kind = t["stop_when"]
+    low, high, integer = ((1, lim.max_epochs, True) if kind == "epoch" else
+                          (0.0, 1.0, False) if kind.endswith("accuracy") else
+                          (-1e6, 1.0, False) if kind.endswith("r2") else (0.0, 1e6, False))
+    t["stop_value"] = (_number(f"training.stop_value (for {kind})", t["stop_value"], low, high, integer)
+                       if kind != "off" else 0.0)
     return t
 
 
@@ -175,24 +230,19 @@ def _hyperparameters(name: str, defaults: dict[str, Any], given: Any, lim: Limit
     return out
 
 
-def options(limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
-    """Everything the page offers: choices, optimizer hyperparameters with ranges, limits, defaults."""
-    opts = []
-    for name in optim.available():
-        cls = optim.base._REGISTRY[name]
-        params = []
-        for key, default in cls.defaults.items():
-            kind = ("bool" if isinstance(default, bool) else "int" if isinstance(default, int)
-                    else "float" if isinstance(default, float) else "text" if isinstance(default, str)
-                    else "list")
-            rng = cls.ranges.get(key)
-            params.append({"name": key, "kind": kind,
-                           "default": list(default) if isinstance(default, tuple) else default,
-                           "low": rng[0] if rng else None,
-                           "high": rng[1] if rng and len(rng) > 1 else None})
-        opts.append({"name": name, "second_order": bool(cls.needs_oracle),
-                     "full_batch_only": bool(cls.full_batch_only), "params": params})
-    return {"datasets": list(DATASETS), "activations": list(HIDDEN_ACTIVATIONS),
-            "output_activations": activations.available(), "losses": losses.available(),
-            "inits": initializers.available(), "batch_modes": list(BATCH_MODES),
-            "optimizers": opts, "limits": limits.to_dict(), "defaults": defaults()}
+def resolve_output(network: dict[str, Any], task: str) -> tuple[str, str]:
+    """The output activation and loss, with ``"auto"`` made the task's usual choice: sigmoid for
+    two classes, softmax for more, identity for regression, and the output's canonical loss."""
+    out = network["output_activation"]
+    if out == "auto":
+        out = {"binary": "sigmoid", "multiclass": "softmax", "regression": "identity"}[task]
+    loss = network["loss"]
+    if loss == "auto":
+        loss = next((name for name in losses.available() if losses.get(name).canonical == out),
+                    "squared_error")
+    return out, loss
+
+
+def n_params(sizes: list[int]) -> int:
+    """Weights and biases of a network with these layer sizes."""
+    return sum(o * i + o for i, o in zip(sizes[:-1], sizes[1:]))

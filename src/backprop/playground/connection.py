@@ -58,10 +58,16 @@ class Connection:
         def emit(kind: str, text: str) -> None:
             if not self.closed and session is self.session:
                 try:
-                    self.loop.call_soon_threadsafe(self._push, kind, text)
+                    self.loop.call_soon_threadsafe(self._push_from, session, kind, text)
                 except RuntimeError:   # the loop has closed
                     pass
         return emit
+
+    def _push_from(self, session: Session, kind: str, text: str) -> None:
+        """On the loop: a message of ``session``, unless another session has replaced it meanwhile
+        (so nothing of an old session follows the new one's ``data``)."""
+        if session is self.session:
+            self._push(kind, text)
 
     def _push(self, kind: str, text: str) -> None:
         if kind == "state":   # only the newest snapshot is worth sending

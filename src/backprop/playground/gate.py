@@ -10,7 +10,7 @@ from ..training.callbacks import Callback
 
 __all__ = ["Gate", "PUBLISH_EVERY"]
 
-PUBLISH_EVERY = 0.1      # seconds between snapshots while playing
+PUBLISH_EVERY = 1 / 40   # seconds between snapshots while playing (at most 40 a second)
 
 
 class Gate(Callback):
@@ -43,6 +43,9 @@ class Gate(Callback):
 
     def on_epoch_end(self, event) -> None:
         s, run = self.s, self.s.trainer.run_
+        if s.target_reached():            # the stop condition: fit returns, the session rests
+            event.stop("target")
+            return
         s.drain()
         if (s.mode == "iteration" and run.iteration >= s.target) or (
                 s.mode == "epoch" and run.epoch >= s.target):
@@ -54,7 +57,7 @@ class Gate(Callback):
         """Hold play to ``speed`` updates per second and the session's budget; publish now and then."""
         s, now = self.s, time.perf_counter()
         s.next_at = max(s.next_at + 1.0 / s.speed, now - 0.1)
-        if now - s.last_publish >= max(PUBLISH_EVERY, 4 * s.publish_cost):   # snapshots <= 1/5 of the time
+        if now - s.last_publish >= max(PUBLISH_EVERY, 3 * s.publish_cost):   # snapshots <= 1/3 of a core
             s.publish()
         wait = max(s.next_at - time.perf_counter(), s.budget.debt())
         end = time.perf_counter() + wait

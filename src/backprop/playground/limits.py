@@ -17,11 +17,13 @@ class Limits:
     """Upper (and lower) bounds enforced by the playground server."""
 
     max_sessions: int = 32              # concurrent sessions (browser tabs) per server
-    max_hidden_layers: int = 6
-    max_units: int = 8                  # units per hidden layer
+    max_hidden_layers: int = 10         # TensorFlow Playground: 6
+    max_units: int = 128                # units per hidden layer (TensorFlow Playground: 8)
+    max_params: int = 50_000            # weights and biases of the whole network
+    max_inputs: int = 16                # network inputs: CSV columns or derived features
     min_samples: int = 4
     max_samples: int = 1000             # data points, training and test together
-    max_classes: int = 4
+    max_classes: int = 10
     max_noise: float = 2.0
     max_test_fraction: float = 0.9
     max_epochs: int = 100_000           # epoch limit of one run (press play again to go on)

@@ -29,7 +29,7 @@ from typing import Callable, Iterable
 from aiohttp import WSMsgType, web
 
 from .._errors import ConfigError
-from . import config as cfgmod
+from .catalog import options as page_options
 from .access import WILDCARDS, Access
 from .connection import Connection, Manager
 from .limits import DEFAULT_LIMITS, Limits
@@ -120,7 +120,7 @@ def make_app(limits: Limits = DEFAULT_LIMITS, access: Access | None = None) -> w
     files = static_files()
     access = access or Access()
     mgr = Manager(limits, access)
-    options = json.dumps(cfgmod.options(limits))
+    options = json.dumps(page_options(limits))
 
     @web.middleware
     async def guard(request: web.Request, handler):
@@ -186,7 +186,24 @@ def _access(host: str, allow_hosts: Iterable[str]) -> Access:
         raise ConfigError(f"allow_hosts: {exc}") from None
 
 
+def one_blas_thread() -> bool:
+    """Make NumPy's BLAS compute on one thread (through threadpoolctl, where installed).
+
+    Every session is a thread of its own with its share of a core (:mod:`.budget`); a BLAS
+    that spreads each product over every core would take more than that share, and on a
+    busy machine threads that wait for each other make a big network many times slower.
+    This holds for the whole process.  Returns whether the limit could be set.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return False
+    threadpool_limits(1, user_api="blas")
+    return True
+
+
 async def _start(host: str, port: int, limits: Limits, access: Access) -> tuple[web.AppRunner, str]:
+    one_blas_thread()
     app = make_app(limits, access)
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
     await runner.setup()

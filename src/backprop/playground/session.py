@@ -25,9 +25,7 @@ ends the thread.
 from __future__ import annotations
 
 import json
-import math
 import queue
-import re
 import threading
 import time
 from typing import Any, Callable
@@ -36,21 +34,21 @@ import numpy as np
 
 from .. import optim
 from .._errors import BackpropError, ConfigError
+from .._jsonsafe import json_safe
 from ..network import Network
 from ..training import Trainer
-from . import views
+from . import downloads, snapshot, views
 from .budget import Budget
 from .commands import check_command
+from .config import n_params, resolve_output
 from .data import make_data
 from .gate import Gate
 from .limits import DEFAULT_LIMITS, Limits
 
 __all__ = ["Session", "Closed", "to_json"]
 
-PATH_CAPACITY = 1024     # parameter vectors kept for the optimizer's path (thinned when full)
-HISTORY_POINTS = 500     # loss-curve points sent per snapshot (evenly thinned)
-# A JSON string (skipped as it is) or a bare non-finite number (json.dumps writes those outside strings only).
-_NONFINITE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|-?Infinity|NaN')
+PATH_CAPACITY = 1024     # parameter vectors kept for the optimizer's path (thinned when full) ...
+PATH_FLOATS = 2_000_000  # ... but at most this many numbers in all (16 MB), so big networks keep fewer
 
 
 class Closed(Exception):
@@ -58,13 +56,15 @@ class Closed(Exception):
 
 
 def to_json(obj: Any) -> str:
-    """JSON for the browser: NaN and infinities become null."""
-    return _NONFINITE.sub(lambda m: m[0] if m[0][0] == '"' else "null",
-                          json.dumps(obj, separators=(",", ":")))
+    """JSON for the browser: NaN and infinities become null (strings are left as they are).
 
-
-def _thin(n: int, k: int) -> np.ndarray:
-    return np.arange(n) if n <= k else np.unique(np.linspace(0, n - 1, k).round().astype(int))
+    Most messages hold finite numbers only and are written as they are; one that does not is
+    cleaned first (:func:`backprop._jsonsafe.json_safe`).
+    """
+    try:
+        return json.dumps(obj, separators=(",", ":"), allow_nan=False)
+    except (ValueError, TypeError):
+        return json.dumps(json_safe(obj), separators=(",", ":"), allow_nan=False)
 
 
 class Session:
@@ -78,38 +78,58 @@ class Session:
                  limits: Limits = DEFAULT_LIMITS):
         self.cfg, self.emit, self.limits = config, emit, limits
         d, n, t = config["data"], config["network"], config["training"]
-        self.data = make_data(d, limits)
-        if n["output_activation"] == "softmax" and self.data.n_outputs < 2:
-            raise ConfigError("a softmax output needs 3 classes or more; use sigmoid for two classes")
+        softmax = n["output_activation"] == "softmax"
+        self.data = make_data(d, limits, softmax=softmax)
+        if softmax and self.data.task == "regression":
+            raise ConfigError("a softmax output is for classes; use identity for a regression target")
+        out, loss = resolve_output(n, self.data.task)
+        self.resolved = {"output_activation": out, "loss": loss}
         sizes = [self.data.n_inputs, *n["hidden"], self.data.n_outputs]
-        self.net = Network(sizes, n["activation"], n["output_activation"], init=n["init"],
-                           random_state=n["seed"])
+        if n_params(sizes) > limits.max_params:
+            raise ConfigError(f"the network {'-'.join(map(str, sizes))} has {n_params(sizes)} weights "
+                              f"and biases; the playground's limit is {limits.max_params}")
+        act = n["activation"]
+        hidden = act if isinstance(act, list) else [act] * len(n["hidden"])
+        self.net = Network(sizes, [*hidden, out], init=n["init"], random_state=n["seed"])
+        self.probe = Network(sizes, self.net.activations, dtype=np.float32)   # for the maps
+        self.resolution = views.resolutions(self.net.n_params, sum(n["hidden"]))
         X, T = self.data.X_train, self.data.T_train
-        self.net.loss(X[:1], T[:1], n["loss"])            # loss/output pairing, checked up front
+        self.net.loss(X[:1], T[:1], loss)                 # loss/output pairing, checked up front
         self.opt = optim.get(t["optimizer"], **t["optimizer_params"])
         bs = {"online": 1, "batch": None, "minibatch": t["batch_size"]}[t["batch_mode"]]
         has_test = len(self.data.test) > 0
-        self.options = dict(loss=n["loss"], reduction="mean", optimizer=self.opt, batch_size=bs,
+        if t["stop_when"].startswith("test_") and not has_test:
+            raise ConfigError(f"the stop condition {t['stop_when'].replace('_', ' ')} needs a test set; "
+                              f"set the test split above 0")
+        metric = "r2" if self.data.task == "regression" else "accuracy"
+        watched = t["stop_when"].removeprefix("test_")
+        if watched in ("accuracy", "r2") and watched != metric:
+            raise ConfigError(f"the stop condition {t['stop_when'].replace('_', ' ')} is for "
+                              f"{'classes' if watched == 'accuracy' else 'regression'}; this data "
+                              f"set's score is {'R^2' if metric == 'r2' else 'accuracy'}")
+        self.options = dict(loss=loss, reduction="mean", optimizer=self.opt, batch_size=bs,
                             random_state=t["seed"], epochs=t["max_epochs"],
                             weight_decay=t["weight_decay"], early_stopping=t["early_stopping"],
-                            patience=t["patience"], progress=False,
-                            metric="r2" if self.data.task == "regression" else "accuracy",
+                            patience=t["patience"], progress=False, metric=metric,
                             validation_data=(self.data.X_test, self.data.T_test) if has_test else None)
         self.initial = self.losses()                       # epoch 0 of the loss curves
         self.gate = Gate(self)
         self.trainer = Trainer(**self.options, callbacks=[self.gate])
-        self.names = views.param_names(self.net, X[0], T[0], n["loss"])
+        self.names = views.param_names(self.net, X[0], T[0], loss)
         self.speed = t["speed"]
+        self.stop_armed, self.target_epoch = t["stop_when"] != "off", None
         self.cmds: queue.Queue = queue.Queue()
         self.closing = threading.Event()
-        self.budget = Budget(limits.busy_fraction)
+        self.budget = Budget(limits.busy_fraction, work_clock=time.thread_time)   # CPU time
         self._newest_landscape: dict[str, Any] | None = None   # queued once, the newest one wins
         self._landscape_lock = threading.Lock()
         self.landscapes_done = 0
         self.mode, self.target = "paused", 0
         self.watch: dict[str, Any] | None = None
         self.pair = (0, 1) if self.net.n_params > 1 else (0, 0)
-        self.path = np.empty((PATH_CAPACITY, self.net.n_params))
+        self.capacity = int(np.clip(PATH_FLOATS // self.net.n_params, 8, PATH_CAPACITY)) // 2 * 2
+        self.path = np.empty((self.capacity, self.net.n_params))
+        self.inspect_cost = self.last_inspect = 0.0
         self.path_n, self.path_stride = 0, 1
         self.running = False          # inside fit
         self.next_at = self.last_publish = self.publish_cost = 0.0
@@ -239,6 +259,14 @@ class Session:
         elif kind == "watch":
             self.watch = cmd["watch"]
             return True
+        elif kind == "download":
+            self.pay()
+            try:
+                out = self.download(cmd["format"])
+            except (BackpropError, ValueError, OSError) as exc:
+                out = {"type": "error", "message": f"no download: {exc}"}
+            self.emit(out["type"], to_json(out))
+            return False
         elif kind == "landscape":
             with self._landscape_lock:
                 cmd, self._newest_landscape = self._newest_landscape or cmd, None
@@ -246,7 +274,8 @@ class Session:
             self.pair = (cmd["i"], cmd["j"])
             try:
                 out = views.landscape(self.net, self.data, self.options, cmd["i"], cmd["j"],
-                                      self.path_so_far(), cmd["resolution"], between_rows=self.check_open)
+                                      self.path_so_far([cmd["i"], cmd["j"]]), cmd["resolution"],
+                                      between_rows=self.check_open)
             except (BackpropError, ValueError, FloatingPointError) as exc:
                 out = {"type": "error", "message": f"no error surface: {exc}"}
             self.landscapes_done += 1
@@ -259,69 +288,30 @@ class Session:
         it = self.trainer.run_.iteration
         if it % self.path_stride:
             return
-        if self.path_n == PATH_CAPACITY:
-            half = PATH_CAPACITY // 2
-            self.path[:half] = self.path[0:PATH_CAPACITY:2]
+        if self.path_n == self.capacity:
+            half = self.capacity // 2
+            self.path[:half] = self.path[0:self.capacity:2]
             self.path_n, self.path_stride = half, self.path_stride * 2
             if it % self.path_stride:
                 return
         self.path[self.path_n] = self.net.params
         self.path_n += 1
 
-    def path_so_far(self) -> np.ndarray:
-        """The recorded parameter vectors, ending at the current ones."""
-        path = self.path[:self.path_n]
-        if self.path_n and np.array_equal(path[-1], self.net.params):
+    def path_so_far(self, columns: list[int]) -> np.ndarray:
+        """Parameters ``columns`` of the recorded vectors, ending at the current ones."""
+        path = self.path[:self.path_n, columns]
+        now = self.net.params[columns]
+        if self.path_n and np.array_equal(self.path[self.path_n - 1], self.net.params):
             return path
-        return np.vstack([path, self.net.params[None, :]])
+        return np.vstack([path, now[None, :]])
 
     def snapshot(self) -> dict[str, Any]:
-        """Everything the page draws, at the current state."""
-        run, net, data = self.trainer.run_, self.net, self.data
-        h = run.history
-        keep = _thin(len(h.epoch) + 1, HISTORY_POINTS)
-        epochs = [0, *h.epoch]
-        X = data.X_train
-        now = self.losses()
-        mid_epoch = run.order is not None and 0 < run.pos < run.n_batches
-        path = self.path_so_far()[:, list(self.pair)]
-        state = {
-            "type": "state", "mode": self.mode, "running": self.running,
-            "epoch": run.epoch, "iteration": run.iteration,
-            "batch_in_epoch": run.pos if mid_epoch else 0,
-            "iterations_per_epoch": h.iterations_per_epoch or -(-len(X) // run.batch_size),
-            "batch_size": run.batch_size, "n_train": len(X), "n_test": len(data.test),
-            "learning_rate": float(np.mean(run.opt_state.get("learning_rate", math.nan))),
-            "speed": self.speed,
-            "stop_reason": None if self.running else h.stop_reason, "diagnosis": h.diagnosis,
-            "best_epoch": h.best_epoch,
-            "history": {"epoch": [epochs[k] for k in keep],
-                        "loss": [h.loss[k - 1] if k else self.initial[0] for k in keep],
-                        "test_loss": [h.val_loss[k - 1] if k else self.initial[1] for k in keep],
-                        "metric": [h.metric[k - 1] if k else None for k in keep],
-                        "test_metric": [h.val_metric[k - 1] if k else None for k in keep],
-                        "metric_name": h.metric_name},
-            "loss_now": now[0], "test_loss_now": now[1],
-            "layer_sizes": list(net.layer_sizes), "activations": net.activations,
-            "params": net.params.tolist(), "names": self.names,
-            "pair": list(self.pair), "path": path[_thin(len(path), 600)].tolist(),
-            **views.maps(net, data),
-        }
-        if self.watch is not None:
-            try:
-                state["inspect"] = self.inspect(run)
-            except (BackpropError, ValueError, FloatingPointError) as exc:
-                state["inspect_error"] = str(exc)
-        return state
+        """Everything the page draws, at the current state (see :mod:`.snapshot`)."""
+        return snapshot.snapshot(self)
 
-    def inspect(self, run) -> dict[str, Any]:
-        """The clicked weight's or unit's numbers at the current state."""
-        net, data, w = self.net, self.data, self.watch
-        sample = min(w["sample"], len(data.train) - 1)
-        if w["kind"] == "weight":
-            last = run.grad if run.iteration > 0 else None
-            return views.inspect_weight(net, data, self.options, run.opt_state, last, w["index"], sample)
-        return views.inspect_unit(net, data, self.options["loss"], w["layer"], w["unit"], sample)
+    def inspect_now(self) -> tuple[str, Any] | None:
+        """The clicked item's numbers (see :func:`.snapshot.inspect`)."""
+        return snapshot.inspect(self)
 
     def losses(self) -> tuple[float, float | None]:
         """Training and test loss (mean over samples, data term) at the current weights."""
@@ -330,15 +320,33 @@ class Session:
         return train, (self.net.loss(d.X_test, d.T_test, loss, "mean") if len(d.test) else None)
 
     def publish(self) -> None:
-        t0 = time.perf_counter()
+        """Send a snapshot; ``last_publish`` is when it began, ``publish_cost`` the CPU time it took."""
+        self.last_publish, cpu = time.perf_counter(), time.thread_time()
         self.emit("state", to_json(self.snapshot()))
-        self.last_publish = time.perf_counter()
-        self.publish_cost = self.last_publish - t0
+        self.publish_cost = time.thread_time() - cpu
 
     def dataset(self) -> dict[str, Any]:
-        """The points, for the page's plots (sent once per session)."""
-        d = self.data
-        return {"type": "data", "task": d.task, "n_inputs": d.n_inputs, "n_outputs": d.n_outputs,
-                "X": d.X_raw.tolist(), "y": d.y.tolist(), "train": d.train.tolist(),
-                "test": d.test.tolist(), "bounds": d.bounds(),
-                "X_train": d.X_train.tolist(), "T_train": d.T_train.tolist()}
+        """The points and the network's names, for the page's plots (sent once per session)."""
+        return snapshot.dataset(self)
+
+    def target_reached(self, run: Any = None) -> bool:
+        """Whether the stop condition (``training.stop_when``) holds after the epoch just ended
+        (of ``run``, by default this session's trainer's).
+
+        It stops a run once: pressing play again goes on without it.
+        """
+        t, run = self.cfg["training"], run or self.trainer.run_
+        if not self.stop_armed:
+            return False
+        h, kind, value = run.history, t["stop_when"], t["stop_value"]
+        now = {"epoch": run.epoch, "loss": h.loss[-1], "test_loss": h.val_loss[-1],
+               "accuracy": h.metric[-1], "r2": h.metric[-1],
+               "test_accuracy": h.val_metric[-1], "test_r2": h.val_metric[-1]}[kind]
+        hit = now is not None and (now <= value if kind.endswith("loss") else now >= value)
+        if hit:
+            self.stop_armed, self.target_epoch = False, run.epoch
+        return bool(hit)
+
+    def download(self, fmt: str) -> dict[str, Any]:
+        """The trained network as a file, at the current state (see :func:`.downloads.message`)."""
+        return downloads.message(self, fmt)

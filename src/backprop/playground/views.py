@@ -1,8 +1,10 @@
 """What the page shows, computed from the library at one state of training.
 
-* :func:`maps` -- the network's output over the input plane (decision boundary,
-  or the fitted curve for 1-D data) and every unit's own output y, from
-  :meth:`Network.forward_trace`; quantised to bytes for the wire.
+* :func:`maps` -- the network's output over the plot's plane (decision boundary,
+  or the fitted curve for 1-D data), every unit's own output y and every network
+  input (the derived features) over it, from :meth:`Network.forward_trace`;
+  quantised to bytes for the wire.  With more than two input columns the plane is
+  spanned by two of them, the others held at their training means.
 * :func:`inspect_weight` -- a parameter's value, dE/dw over the training set
   (``loss_and_grad``, plus the trainer's coupled decay lambda w), the chain-rule
   terms of one sample (:func:`backprop.explain`) and the optimizer's state for it.
@@ -25,7 +27,8 @@ from ..network import Network
 from ..training.setup import decay_mask
 from .data import PlayData
 
-__all__ = ["maps", "param_names", "inspect_weight", "inspect_unit", "landscape", "ACT_RANGE"]
+__all__ = ["maps", "resolutions", "param_names", "inspect_weight", "inspect_unit", "landscape",
+           "ACT_RANGE"]
 
 # Value range of each activation for the colour scale: (low, neutral, high); None = from the data.
 ACT_RANGE = {"sigmoid": (0.0, 0.5, 1.0), "step": (0.0, 0.5, 1.0), "tanh": (-1.0, 0.0, 1.0),
@@ -46,41 +49,61 @@ def _encode(values: np.ndarray, lo: float, mid: float, hi: float) -> dict[str, A
             "data": base64.b64encode(q.tobytes()).decode("ascii")}
 
 
-def _range(act: str, y: np.ndarray) -> tuple[float, float, float]:
+def _layer_maps(Y: np.ndarray, act: str, shape: list[int]) -> dict[str, Any]:
+    """One layer's units, each column of ``Y`` a map, quantised in one go.
+
+    ``lo``, ``mid``, ``hi`` per unit: the activation's range, or for unbounded ones the
+    largest |y| over the grid (0..max for relu); ``data`` holds the maps one after another.
+    """
+    n = Y.shape[1]
     if act in ACT_RANGE:
-        return ACT_RANGE[act]
-    m = float(np.max(np.abs(y[np.isfinite(y)]), initial=0.0)) or 1.0
-    return (0.0, 0.0, m) if act == "relu" else (-m, 0.0, m)
+        lo, mid, hi = (np.full(n, v) for v in ACT_RANGE[act])
+    else:
+        m = np.max(np.abs(np.where(np.isfinite(Y), Y, 0.0)), axis=0, initial=0.0)
+        m[m == 0] = 1.0
+        lo, mid, hi = (np.zeros(n) if act == "relu" else -m), np.zeros(n), m
+    V = np.where(np.isnan(Y), mid, np.clip(Y, lo, hi))
+    q = np.round((V - lo) / (hi - lo) * 255.0).astype(np.uint8)
+    return {"n": n, "shape": shape, "lo": lo.tolist(), "mid": mid.tolist(), "hi": hi.tolist(),
+            "data": base64.b64encode(np.ascontiguousarray(q.T).tobytes()).decode("ascii")}
 
 
 def grid_points(data: PlayData, res: int) -> np.ndarray:
-    """Raw input points of the plot: a res x res grid (row 0 at the top) or res points on a line."""
+    """Raw input points of the plot: a res x res grid of the plane (row 0 at the top), or res
+    points on a line for 1-D plots; every other column at its training mean."""
     b = data.bounds()
-    if data.n_inputs == 1:
-        return np.linspace(b[0][0], b[0][1], res)[:, None]
     xs = np.linspace(b[0][0], b[0][1], res)
-    ys = np.linspace(b[1][1], b[1][0], res)
-    gx, gy = np.meshgrid(xs, ys)
-    return np.c_[gx.ravel(), gy.ravel()]
+    if len(data.plane) == 1:
+        return data.plane_points(xs)
+    gx, gy = np.meshgrid(xs, np.linspace(b[1][1], b[1][0], res))
+    return data.plane_points(gx.ravel(), gy.ravel())
+
+
+def resolutions(n_params: int, n_units: int) -> tuple[int, int]:
+    """Grid sizes of the output map and of each unit's map: fine for small networks, coarser
+    where one forward pass over the grid would cost more than about 4 million multiply-adds."""
+    res_out = int(np.clip(np.sqrt(4e6 / max(n_params, 1)), 20, 48))
+    res_unit = 20 if n_units <= 64 else 14 if n_units <= 256 else 10
+    return res_out, res_unit
 
 
 def maps(net: Network, data: PlayData, res_out: int = 48, res_unit: int = 20) -> dict[str, Any]:
-    """The output over the input space and each hidden unit's output y (one map per unit)."""
-    one_d = data.n_inputs == 1
+    """The output over the plot's plane and every unit's output y over it (one map per unit);
+    the network's inputs (the features) over the plane too."""
+    one_d = len(data.plane) == 1
     if one_d:
         res_out, res_unit = 160, 80
     P = grid_points(data, res_out)
     _, ys = net.forward_trace(data.inputs(P))
     z = ys[-1]
     shape = [res_out] if one_d else [res_out, res_out]
-    if data.task == "regression":
-        if one_d:
-            output = {"kind": "curve", "values": [_finite(v) for v in z[:, 0]]}
-        else:
-            t = data.T[:, 0]
-            output = {"kind": "value", **_encode(z[:, 0].reshape(shape), float(t.min()),
-                                                  float(np.median(t)), float(t.max()))}
-    elif data.task == "binary":
+    if one_d and z.shape[1] == 1:          # a fitted curve, or P(class 1) over x
+        output = {"kind": "curve", "values": [_finite(v) for v in z[:, 0]]}
+    elif data.task == "regression":
+        t = data.T[:, 0]
+        output = {"kind": "value", **_encode(z[:, 0].reshape(shape), float(t.min()),
+                                              float(np.median(t)), float(t.max()))}
+    elif z.shape[1] == 1:
         out = z[:, 0]
         lo, hi = min(0.0, float(np.nanmin(out, initial=0))), max(1.0, float(np.nanmax(out, initial=1)))
         output = {"kind": "binary", **_encode(out.reshape(shape), lo, 0.5, hi)}
@@ -89,13 +112,13 @@ def maps(net: Network, data: PlayData, res_out: int = 48, res_unit: int = 20) ->
                                                  z.shape[1] - 1),
                   "confidence": _encode(np.max(z, axis=1).reshape(shape), 0.0, 0.5, 1.0)["data"]}
     Pu = grid_points(data, res_unit)
-    _, yu = net.forward_trace(data.inputs(Pu))
+    Xu = data.inputs(Pu)
+    _, yu = net.forward_trace(Xu)
     ushape = [res_unit] if one_d else [res_unit, res_unit]
-    units = []
-    for layer, y in zip(net.layers, yu):     # every unit's own output y, the output units' too
-        name = layer.activation.name
-        units.append([_encode(y[:, j].reshape(ushape), *_range(name, y[:, j])) for j in range(y.shape[1])])
-    return {"output": output, "units": units[:-1], "output_units": units[-1], "bounds": data.bounds()}
+    # every unit's own output y (the output units' too) and every input, one block per layer
+    units = [_layer_maps(y, layer.activation.name, ushape) for layer, y in zip(net.layers, yu)]
+    return {"output": output, "units": units[:-1], "output_units": units[-1],
+            "input_units": _layer_maps(Xu, "identity", ushape), "bounds": data.bounds()}
 
 
 def param_names(net: Network, x: np.ndarray, t: np.ndarray, loss: str) -> list[str]:
@@ -183,14 +206,15 @@ def inspect_unit(net: Network, data: PlayData, loss: str, layer: int, unit: int,
 def landscape(net: Network, data: PlayData, options: dict[str, Any], i: int, j: int,
               path: np.ndarray, res: int,
               between_rows: Callable[[], None] | None = None) -> dict[str, Any]:
-    """E_total over a res x res grid of parameters i and j (all others fixed at their current values).
+    """E_total over a res x res grid of parameters i and j (all others fixed at their current values);
+    the grid covers ``path``, the optimizer's path in (theta_i, theta_j).
 
     ``between_rows()`` is called after each row of the grid (it may raise to stop the work).
     """
     probe = net.copy()
     X, T = data.X_train, data.T_train
     mask = decay_mask(net, options["weight_decay"])
-    pts = np.vstack([path[:, [i, j]], net.params[[i, j]][None, :]])
+    pts = np.vstack([path, net.params[[i, j]][None, :]])
     pts = pts[np.all(np.isfinite(pts), axis=1)]
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     half = np.maximum((hi - lo) * 0.65, 1.0)

@@ -6,6 +6,7 @@
     drop columns that carry no information     ConstantColumnRemover
     re-scale regression targets                TargetScaler    (inverse_transform maps predictions back)
     an ordered chain of the above              Preprocessor
+    derived features (x1^2, x1*x2, sin(x1))    DerivedFeatures  (TensorFlow Playground's inputs)
 
 Every statistic is learnt by ``fit`` from the *training* data only and
 reused unchanged by ``transform`` on validation and test data.  A constant
@@ -27,14 +28,16 @@ from .._errors import check_choice
 from .base import State, Transformer
 from .chain import Preprocessor
 from .cleaning import ConstantColumnRemover, MeanImputer
+from .features import DerivedFeatures
 from .scaling import MinMaxScaler, StandardScaler, TargetScaler
 
 __all__ = ["Transformer", "MinMaxScaler", "StandardScaler", "MeanImputer", "ConstantColumnRemover",
-           "TargetScaler", "Preprocessor", "TRANSFORMERS", "transformer_from_state", "State"]
+           "TargetScaler", "Preprocessor", "DerivedFeatures", "TRANSFORMERS", "transformer_from_state",
+           "State"]
 
 TRANSFORMERS: dict[str, type[Transformer]] = {
     cls.__name__: cls for cls in (MinMaxScaler, StandardScaler, MeanImputer, ConstantColumnRemover,
-                                  TargetScaler, Preprocessor)
+                                  TargetScaler, Preprocessor, DerivedFeatures)
 }
 
 

@@ -1,7 +1,8 @@
 // Drawing: heat maps from the server's quantised maps, the data, loss curves, the error surface.
 
 export const NEG = [245, 147, 34], POS = [8, 119, 189], MID = [250, 250, 250];
-export const CLASS_COLORS = [[245, 147, 34], [8, 119, 189], [44, 160, 44], [148, 103, 189]];
+export const CLASS_COLORS = [[245, 147, 34], [8, 119, 189], [44, 160, 44], [148, 103, 189], [214, 39, 40],
+  [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207]];
 const VIRIDIS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
 
 const rgb = (c, a = 1) => `rgba(${c[0] | 0},${c[1] | 0},${c[2] | 0},${a})`;
@@ -25,68 +26,90 @@ function viridis(t) {
 
 // A map from the server: {lo, mid, hi, shape, data (base64 bytes)} -> Float64Array of values.
 export function decode(map) {
-  const bytes = Uint8Array.from(atob(map.data), (c) => c.charCodeAt(0));
+  const bytes = bytesOf(map.data);
   const out = new Float64Array(bytes.length);
   for (let i = 0; i < bytes.length; i++) out[i] = map.lo + (bytes[i] / 255) * (map.hi - map.lo);
   return out;
 }
 
-function bytesOf(b64) { return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)); }
+export function bytesOf(b64) {
+  const s = atob(b64), out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
 
-// Paint a res x res map into an offscreen canvas; returns it (drawn scaled, smoothed, by callers).
+// A layer's maps from the server ({n, shape, lo[], mid[], hi[], data}): one {lo, mid, hi, shape, bytes} per unit.
+export function layerMaps(block) {
+  const bytes = bytesOf(block.data), size = block.shape.reduce((a, b) => a * b, 1);
+  return Array.from({ length: block.n }, (_, j) => ({
+    lo: block.lo[j], mid: block.mid[j], hi: block.hi[j], shape: block.shape,
+    bytes: bytes.subarray(j * size, (j + 1) * size) }));
+}
+
+// Paint a map into an offscreen canvas of its own resolution; returns it (drawn scaled, smoothed, by callers).
 export function mapImage(map, confidence) {
   const [h, w] = map.shape.length === 2 ? map.shape : [1, map.shape[0]];
   const c = document.createElement("canvas");
   c.width = w; c.height = h;
-  const ctx = c.getContext("2d");
-  const img = ctx.createImageData(w, h);
-  const vals = decode(map);
-  const conf = confidence ? bytesOf(confidence) : null;
-  for (let i = 0; i < vals.length; i++) {
-    let col;
-    if (conf) {
-      const k = Math.round(vals[i]);
-      const a = Math.max(0, (conf[i] / 255 - 0.3) / 0.7);
-      col = mix(MID, CLASS_COLORS[k % CLASS_COLORS.length], 0.25 + 0.6 * a);
-    } else {
-      col = diverging(vals[i], map.lo, map.mid, map.hi);
-    }
-    img.data.set([col[0], col[1], col[2], 255], i * 4);
-  }
-  ctx.putImageData(img, 0, 0);
+  paintMap(c, map, confidence);
   return c;
 }
 
-export function drawMap(canvas, map, confidence) {
+// Paint a 2-D map (bytes or base64 data) into a canvas whose size is the map's resolution.
+export function paintMap(canvas, map, confidence) {
   const ctx = canvas.getContext("2d");
-  ctx.imageSmoothingEnabled = true;
-  ctx.drawImage(mapImage(map, confidence), 0, 0, canvas.width, canvas.height);
+  const img = ctx.createImageData(canvas.width, canvas.height);
+  const q = map.bytes || bytesOf(map.data);
+  const conf = confidence ? bytesOf(confidence) : null;
+  const span = map.hi - map.lo;
+  for (let i = 0; i < q.length; i++) {
+    let col;
+    if (conf) {
+      const k = Math.round(map.lo + (q[i] / 255) * span);
+      const a = Math.max(0, (conf[i] / 255 - 0.3) / 0.7);
+      col = mix(MID, CLASS_COLORS[k % CLASS_COLORS.length], 0.25 + 0.6 * a);
+    } else {
+      col = diverging(map.lo + (q[i] / 255) * span, map.lo, map.mid, map.hi);
+    }
+    const o = i * 4;
+    img.data[o] = col[0]; img.data[o + 1] = col[1]; img.data[o + 2] = col[2]; img.data[o + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+// A layer's maps ({n, shape, lo[], mid[], hi[], data}) painted one under another into one canvas (reused).
+export function paintAtlas(block, canvas) {
+  const [h, w] = block.shape, size = h * w;
+  if (!canvas || canvas.width !== w || canvas.height !== h * block.n) {
+    canvas = document.createElement("canvas");
+    canvas.width = w; canvas.height = h * block.n;
+  }
+  const ctx = canvas.getContext("2d"), img = ctx.createImageData(w, h * block.n), q = bytesOf(block.data);
+  for (let j = 0; j < block.n; j++) {
+    const lo = block.lo[j], mid = block.mid[j], hi = block.hi[j], span = hi - lo;
+    for (let i = j * size; i < (j + 1) * size; i++) {
+      const col = diverging(lo + (q[i] / 255) * span, lo, mid, hi), o = i * 4;
+      img.data[o] = col[0]; img.data[o + 1] = col[1]; img.data[o + 2] = col[2]; img.data[o + 3] = 255;
+    }
+  }
+  ctx.putImageData(img, 0, 0);
+  return canvas;
 }
 
 // A 1-D map (a unit's output over x) as a small line plot.
 export function drawCurveMap(canvas, map) {
   const ctx = canvas.getContext("2d"), W = canvas.width, H = canvas.height;
-  const v = decode(map);
+  const q = map.bytes || bytesOf(map.data), span = map.hi - map.lo;
   ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, W, H);
   const lo = map.lo, hi = map.hi > map.lo ? map.hi : map.lo + 1;
   const y = (val) => H - 3 - ((val - lo) / (hi - lo)) * (H - 6);
   ctx.strokeStyle = "#ccd5da"; ctx.beginPath(); ctx.moveTo(0, y(map.mid)); ctx.lineTo(W, y(map.mid)); ctx.stroke();
   ctx.strokeStyle = rgb(POS); ctx.lineWidth = 1.5; ctx.beginPath();
-  v.forEach((val, i) => { const x = (i / (v.length - 1)) * W; i ? ctx.lineTo(x, y(val)) : ctx.moveTo(x, y(val)); });
-  ctx.stroke();
-}
-
-// An input feature over the plane (x1 left to right, x2 bottom to top).
-export function drawInputMap(canvas, which, oneD) {
-  const ctx = canvas.getContext("2d"), W = canvas.width, H = canvas.height;
-  if (oneD) { drawCurveMap(canvas, { lo: -1, mid: 0, hi: 1, data: btoa(String.fromCharCode(...Array.from({ length: 40 }, (_, i) => Math.round(i / 39 * 255)))) }); return; }
-  const img = ctx.createImageData(W, H);
-  for (let r = 0; r < H; r++) for (let c = 0; c < W; c++) {
-    const v = which === 0 ? (c / (W - 1)) * 2 - 1 : 1 - (r / (H - 1)) * 2;
-    const col = diverging(v, -1, 0, 1);
-    img.data.set([col[0], col[1], col[2], 255], (r * W + c) * 4);
+  for (let i = 0; i < q.length; i++) {
+    const x = (i / (q.length - 1)) * W, v = map.lo + (q[i] / 255) * span;
+    i ? ctx.lineTo(x, y(v)) : ctx.moveTo(x, y(v));
   }
-  ctx.putImageData(img, 0, 0);
+  ctx.stroke();
 }
 
 // The output panel: the model over the plane (or its curve) and the data points.
@@ -94,7 +117,7 @@ export function drawBoundary(canvas, state, data, selected) {
   const ctx = canvas.getContext("2d"), W = canvas.width, H = canvas.height;
   ctx.clearRect(0, 0, W, H);
   const b = data.bounds;
-  const oneD = data.n_inputs === 1;
+  const oneD = data.plane.length === 1;
   const out = state && state.output;
   let ylo = 0, yhi = 1;
   if (oneD) {
@@ -252,4 +275,22 @@ export function drawLandscape(canvas, land, path, names) {
   ctx.fillText(fmt(land.E_max, 3), W - R + 25, T + 9);
   ctx.fillText(fmt(land.E_min, 3), W - R + 25, T + PH);
   ctx.fillText("E", W - R + 12, T + PH + 14);
+}
+
+// A histogram of counts over [range[0], range[1]] (the initial weights of one layer under one scheme).
+export function drawHistogram(canvas, counts, range, highlight) {
+  const ctx = canvas.getContext("2d"), W = canvas.width, H = canvas.height;
+  ctx.clearRect(0, 0, W, H);
+  ctx.fillStyle = highlight ? "#eef4f8" : "#fafbfb"; ctx.fillRect(0, 0, W, H);
+  const top = Math.max(1, ...counts), bw = (W - 4) / counts.length;
+  ctx.fillStyle = highlight ? rgb(POS) : "#8796a0";
+  counts.forEach((c, i) => {
+    const h = (c / top) * (H - 14);
+    ctx.fillRect(2 + i * bw, H - 12 - h, Math.max(1, bw - 1), h);
+  });
+  ctx.fillStyle = "#6b7a83"; ctx.font = "9px sans-serif";
+  ctx.fillText(fmt(range[0], 2), 1, H - 2);
+  const right = fmt(range[1], 2);
+  ctx.fillText(right, W - 4 - right.length * 5, H - 2);
+  ctx.strokeStyle = "rgba(0,0,0,.25)"; ctx.beginPath(); ctx.moveTo(W / 2, 0); ctx.lineTo(W / 2, H - 12); ctx.stroke();
 }

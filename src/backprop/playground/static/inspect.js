@@ -39,10 +39,15 @@ function describe(info, state) {
   return `weight from ${from} to ${unitName(info.layer, info.to)}`;
 }
 
+function asOf(info, state) {
+  return info.iteration !== undefined && info.iteration !== state.iteration
+    ? `  (as of iteration ${info.iteration}: a big network's chain rule is redone at most a fifth of the time)` : "";
+}
+
 export function renderWeight(root, info, state, opts) {
   root.innerHTML = "";
   const kindLabel = info.kind === "bias" ? "bias" : "weight";
-  root.append(el("p", { class: "title" }, el("b", {}, info.name), "  " + describe(info, state)));
+  root.append(el("p", { class: "title" }, el("b", {}, info.name), "  " + describe(info, state) + asOf(info, state)));
   root.append(el("div", { class: "grid3" },
     stat(`value ${info.name}`, info.value, "inspect-value"),
     stat(`dE/d${info.name} (training set)`, info.gradient, "inspect-gradient"),
@@ -74,7 +79,7 @@ export function renderUnit(root, info, state, onWeight) {
   root.innerHTML = "";
   const L = state.layer_sizes.length - 1;
   const where = info.layer === L ? `output unit ${info.unit + 1}` : `unit ${info.unit + 1} of hidden layer ${info.layer}`;
-  root.append(el("p", { class: "title" }, el("b", {}, info.y_name), `  ${where} (${info.activation}), sample ${info.sample + 1}`));
+  root.append(el("p", { class: "title" }, el("b", {}, info.y_name), `  ${where} (${info.activation}), sample ${info.sample + 1}` + asOf(info, state)));
   root.append(el("div", { class: "grid3" },
     stat(`${info.u_name} (net input)`, info.u, "inspect-u"),
     stat(`${info.y_name} = g(${info.u_name})`, info.y, "inspect-y"),
