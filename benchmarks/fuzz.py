@@ -61,8 +61,12 @@ def _alarm(signum, frame):
     raise _Timeout()
 
 
-def run(argv: list[str], limit: float = 20.0) -> tuple[str, str]:
+LIMIT = 20.0  # seconds per call (a first numba compile takes about 6 s on a quiet machine)
+
+
+def run(argv: list[str], limit: float | None = None) -> tuple[str, str]:
     """``(outcome, detail)`` of ``backprop ARGV`` run in this process."""
+    limit = LIMIT if limit is None else limit
     out, err = io.StringIO(), io.StringIO()
     old = signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, limit)
@@ -76,7 +80,7 @@ def run(argv: list[str], limit: float = 20.0) -> tuple[str, str]:
     except _Timeout:
         return "timeout", " ".join(argv)
     except Exception:  # noqa: BLE001 - that is what we count
-        return "traceback", traceback.format_exc(limit=-3)
+        return "traceback", " ".join(argv) + "\n" + traceback.format_exc(limit=-6)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)

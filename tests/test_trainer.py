@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import backprop
-from backprop import ConfigError, Network, Trainer, fit, optim
+from backprop import ConfigError, DataError, Network, Trainer, fit, optim
 from backprop.training import RecordParams, TargetLoss
 from backprop.training.progress import ProgressBar
 
@@ -207,6 +207,18 @@ def test_stratified_validation_split_keeps_class_shares():
     trainer.fit(net, X, y.astype(float))
     val = trainer.run_.val_idx
     assert len(val) == 25 and np.sum(y[val]) == 5
+
+
+def test_stratified_split_of_single_sample_classes_is_a_clear_error():
+    """Five classes of one sample each: no class can give up a sample (found by benchmarks/fuzz.py:
+    the empty validation set ended in ZeroDivisionError)."""
+    from backprop.training.split import validation_split
+    with pytest.raises(DataError, match="each of the 5 classes has a single sample"):
+        validation_split(5, 0.3, np.random.default_rng(0), np.arange(5))
+    X = np.random.default_rng(0).normal(size=(5, 2))
+    with pytest.raises(DataError, match="stratified validation set"):
+        fit(Network([2, 5], "tanh", "softmax", random_state=0), X, np.arange(5),
+            loss="cross_entropy", validation_fraction=0.3, epochs=2)
 
 
 def test_metric_recorded():

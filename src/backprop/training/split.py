@@ -11,7 +11,8 @@ example K networks trained at once) can replicate it:
   members gets floor(fraction * n_c) validation samples, and the
   n_val - sum of those leftover places go one each to the classes with the
   largest fractional parts fraction * n_c - floor(...) (ties: sorted class
-  order), never taking a class's last training sample.  Each class takes
+  order), never taking a class's last training sample (so when every class
+  has one sample there is no stratified validation set: a DataError).  Each class takes
   its validation samples in permutation order (the members of c as they
   appear in the permutation, first come first).
 * Both index arrays are returned sorted, so the training set keeps the
@@ -54,6 +55,10 @@ def validation_split(n: int, fraction: float, rng: np.random.Generator,
             if room[c] > 0:
                 take[c] += 1
                 room[c] -= 1
+        if take.sum() == 0:
+            raise DataError(f"cannot hold out a stratified validation set: each of the {len(classes)} "
+                            f"classes has a single sample among the {n}; give more samples or "
+                            "turn off early stopping")
         in_perm = labels[perm]
         val = np.concatenate([perm[in_perm == c][:k] for c, k in zip(classes, take)])
     mask = np.zeros(n, bool)
