@@ -532,10 +532,12 @@ def test_initial_weight_histograms_for_every_scheme(server, browser):
             shown = page.get_attribute(f'.ih-row[data-scheme="{scheme}"] canvas[data-layer="{layer + 1}"]',
                                        "data-counts")
             assert shown == ",".join(map(str, np.histogram(net.layers[layer].W, edges)[0])), (scheme, layer)
-    page.click('.ih-row[data-scheme="he_normal"] button')               # choose a scheme from its picture
-    s = fresh(page, lambda s, d: page.get_attribute(".ih-row.current", "data-scheme") == "he_normal",
-              what="he_normal")
     ref = backprop.Network([2, 6, 5, 1], "sigmoid", init="he_normal", random_state=0)
+    page.click('.ih-row[data-scheme="he_normal"] button')               # choose a scheme from its picture
+    # the click restarts the session: wait for the new session's state (the old one's may still
+    # be on the page for a moment), which must hold exactly he_normal's draw
+    s = fresh(page, lambda s, d: page.get_attribute(".ih-row.current", "data-scheme") == "he_normal"
+              and np.array_equal(s["params"], ref.params), what="the he_normal draw")
     np.testing.assert_array_equal(s["params"], ref.params)
     assert page.problems == []
     page.close()
