@@ -1117,18 +1117,21 @@ def test_an_error_surface_is_charged_to_the_budget_and_waits_for_its_debt():
 
 
 def test_a_flood_of_error_surfaces_stops_when_the_client_leaves(server):
-    """80 of the biggest error surfaces (within the message rate), then the page closes."""
+    """Nearly a burst's worth of the biggest error surfaces, then the page closes.
+
+    The start already spent a few messages of the burst (config, options): the flood keeps
+    below the rate limit so that every request is queued, not refused."""
     async def scenario():
         async with Client(server) as c:
             await c.start(biggest_config())
             sessions = [conn.session for conn in server.manager.connections]
-            for _ in range(Limits().rate_burst):
+            for _ in range(Limits().rate_burst - 10):
                 await c.send({"type": "landscape", "i": 0, "j": 1, "resolution": 41})
             await c.recv("landscape", timeout=60)
         return sessions
     (session,) = run(scenario())
     assert session.done.wait(30)                 # the queued work is dropped: the thread ends
-    assert 1 <= session.landscapes_done <= 5     # not 80
+    assert 1 <= session.landscapes_done <= 5     # not 70
 
 
 def test_sockets_are_closed_with_1001_going_away_at_shutdown():
