@@ -97,10 +97,12 @@ int main(void)
 """
 
 
-def run_c(tmp_path, source: str, X: np.ndarray) -> dict[str, list]:
-    """Compile ``source`` with the driver, run it in ``tmp_path``; what it printed, by kind."""
+def run_c(tmp_path, source: str, X: np.ndarray, real: str = "double") -> dict[str, list]:
+    """Compile ``source`` with the driver (for an API in ``real``), run it in ``tmp_path``; what it
+    printed, by kind."""
     (tmp_path / "model.c").write_text(source, encoding="utf-8")
-    exe = _compile(tmp_path, DRIVER, "driver", f"-I{tmp_path}")
+    driver = DRIVER if real == "double" else DRIVER.replace("double x[", "float x[").replace('"%lf"', '"%f"')
+    exe = _compile(tmp_path, driver, "driver", f"-I{tmp_path}")
     rows = "\n".join(" ".join(repr(float(v)) for v in x) for x in X) + "\n"
     run = subprocess.run([str(exe)], input=rows, capture_output=True, text=True, check=True,
                          cwd=tmp_path)
@@ -144,6 +146,22 @@ def test_c_embeds_hostile_labels_and_names_byte_for_byte(tmp_path):
     np.testing.assert_allclose(got["out"], model.forward(X), rtol=1e-9, atol=1e-12)
     assert got["label"] == predicted(model, X)
     assert len(set(got["label"])) >= 5  # the comparison covers several labels
+
+
+@needs_cc
+@pytest.mark.parametrize("numeric", ["float32", "q15", "int8"])
+def test_every_c_numeric_format_embeds_hostile_labels_byte_for_byte(tmp_path, numeric):
+    names = HOSTILE[:8]
+    model, X = classifier(HOSTILE, seed=1, names=names)
+    source = to_c(model, numeric=numeric, calibration=X if numeric != "float32" else None)
+    comments = "".join(line for line in source.splitlines() if line.lstrip().startswith(("/*", "*")))
+    assert "PWNED" not in comments and "??" not in source
+    got = run_c(tmp_path, source, X, "float")
+    assert not (tmp_path / "PWNED").exists()
+    assert got["class"] == [s.encode("utf-8") for s in HOSTILE]
+    assert got["name"] == [s.encode("utf-8") for s in names]
+    agree = np.mean(np.array(got["label"]) == predicted(model, X))
+    assert agree == 1.0 if numeric == "float32" else agree >= 0.9
 
 
 @needs_cc
