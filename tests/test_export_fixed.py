@@ -22,7 +22,7 @@ from backprop import ConfigError, DataError, MLPClassifier, MLPRegressor, Model,
 from backprop.datasets import load_digits
 from backprop.export import _fixedmath as fm
 from backprop.export import _simulate as sim
-from backprop.export import quantize, to_c, toolchain
+from backprop.export import export_model, quantize, to_c, toolchain
 from backprop.export.fixed import fixed_source
 from backprop.io import save_model
 from conftest import run_cli
@@ -34,6 +34,8 @@ ARM = shutil.which("arm-none-eabi-gcc")
 needs_arm = pytest.mark.skipif(ARM is None, reason="arm-none-eabi-gcc is not installed (Debian: apt-get "
                                "install gcc-arm-none-eabi; CI does not install it)")
 FIXED = ["q15", "int8"]
+# Exports without calibration rows warn that they assume the inputs' range (tested once, below).
+pytestmark = pytest.mark.filterwarnings("ignore:.*no calibration rows given:UserWarning")
 # Largest |exported - model| on these tests' random networks, relative to the outputs' range.
 TOLERANCE = {"float32": 1e-5, "q15": 2e-3, "int8": 6e-2}
 
@@ -395,6 +397,16 @@ def test_report_states_scales_bounds_and_calibration():
     assert "ranges widened by 0%" in quantize(model, "q15", X, margin=0).report()
 
 
+def test_an_uncalibrated_export_says_what_it_assumed():
+    model, X = make_model("binary", seed=9)
+    with pytest.warns(UserWarning, match=r"int8: no calibration rows given, so each network input is "
+                                         r"assumed to lie in \[-4, 4\] and values beyond saturate"):
+        quantize(model, "int8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        quantize(model, "int8", X)  # calibrated: nothing to say
+
+
 def test_calibration_sets_the_input_ranges():
     model, X = make_model("binary", seed=9)
     wide, narrow = quantize(model, "int8"), quantize(model, "int8", X)
@@ -416,6 +428,9 @@ def test_bad_fixed_point_requests_are_refused():
         quantize(nan_model, "q15", np.array([[1.0, np.nan], [2.0, 3.0]]))
     with pytest.raises(ConfigError, match="margin=-1 is out of range"):
         quantize(model, "int8", X, margin=-1)
+    with pytest.raises(ConfigError, match="numeric and calibration are options of the C export, not "
+                                          "of 'python'"):
+        export_model(model, "m.py", "python", numeric="int8")
 
 
 # --- the command line -----------------------------------------------------------------------
@@ -470,11 +485,16 @@ def test_cli_check_without_a_compiler_is_one_line(tmp_path, capsys, monkeypatch)
     save_model(tmp_path / "xor.bp", model)
     (tmp_path / "xor.csv").write_text("0,0\n0,1\n1,0\n1,1\n")  # no header: the model has no names
     monkeypatch.setenv("CC", str(tmp_path / "no-such-cc"))
-    assert cli.main(["export", str(tmp_path / "xor.bp"), "-f", "c", "--numeric", "q15",
-                     "--check", str(tmp_path / "xor.csv")]) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")  # this module otherwise ignores the calibration warning
+        assert cli.main(["export", str(tmp_path / "xor.bp"), "-f", "c", "--numeric", "q15",
+                         "--check", str(tmp_path / "xor.csv")]) == 1
     captured = capsys.readouterr()
-    assert captured.err.count("\n") == 1
-    assert "error: no C compiler found (looked for" in captured.err and "no-such-cc" in captured.err
+    warning, error = captured.err.splitlines()  # one line each
+    assert warning.startswith("backprop export: warning: q15: no calibration rows given, so each "
+                              "network input is assumed to lie in [-4, 4]")
+    assert error.startswith("backprop export: error: no C compiler found (looked for")
+    assert "no-such-cc" in error
     assert (tmp_path / "xor.c").exists()  # the export itself was written before the check
     assert "footprint estimated, no C compiler: flash >= " in captured.out
 

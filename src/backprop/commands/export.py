@@ -46,7 +46,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .._atomic import atomic_write
     from ..export import FORMATS, export_model, quantize, toolchain
+    from ..export.fixed import fixed_source
     from ..io import load_model
 
     numeric = args.numeric or "float64"
@@ -60,17 +62,24 @@ def run(args: argparse.Namespace) -> int:
     calibration = tab.read_for_model(args.calibrate, model).X if args.calibrate else None
     checked = tab.read_for_model(args.check, model) if args.check else None
     out = Path(args.out) if args.out else Path(args.model).with_suffix(FORMATS[args.format])
-    export_model(model, out, args.format, include, numeric, calibration)
-    print(f"wrote {out}")
-    if args.format != "c":
-        return 0
-    if numeric in FIXED:
-        print(quantize(model, numeric, calibration, include).report())
-    source = out.read_text(encoding="utf-8")
+    if numeric in FIXED:  # quantised once: its report is printed, its source written
+        quantized = quantize(model, numeric, calibration, include)
+        source = fixed_source(quantized)
+        with atomic_write(out) as f:
+            f.write(source.encode("utf-8"))
+        print(f"wrote {out}")
+        print(quantized.report())
+    else:
+        export_model(model, out, args.format, include, numeric)
+        print(f"wrote {out}")
+        if args.format != "c":
+            return 0
+        source = out.read_text(encoding="utf-8")
     for line in _footprints(toolchain, source):
         print(line)
     if checked is not None:
-        agreement = toolchain.check(model, checked.X, numeric, calibration, include, checked.y)
+        agreement = toolchain.check(model, checked.X, numeric, include_preprocessing=include,
+                                    y=checked.y, source=source)
         print(agreement.line())
     return 0
 

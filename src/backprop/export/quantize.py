@@ -35,6 +35,7 @@ step {0, 1}.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -333,8 +334,12 @@ def quantize(model: Model, numeric: str = "int8", calibration=None,
         seen = [np.stack(_widen(s.min(axis=0), s.max(axis=0), margin), 1)
                 for s in model.network.forward_trace(U)[0]]
         n_rows = U.shape[0]
+    else:
+        warnings.warn(f"{numeric}: no calibration rows given, so each network input is assumed to lie "
+                      f"in [-{ASSUMED_RANGE:g}, {ASSUMED_RANGE:g}] and values beyond saturate; give rows "
+                      "that cover what the device will see", UserWarning, stacklevel=2)
     # One step for every network input (so that the first layer's weights share a scale),
-    # each input's codes centred on its range: u_j = S q_j + c_j.
+    # each input's codes centred on its range: u_j = S (q_j - Z_j).
     S = float((hi - lo).max()) / (IN_MAX - IN_MIN)
     centre = np.where(M != 0, (lo + hi) / 2, C + S * (IN_MAX - IN_MIN) / 2)
     Z_in = np.round((IN_MIN + IN_MAX) / 2 - centre / S).astype(np.int64)  # u_j = S (q_j - Z_j)
@@ -347,8 +352,6 @@ def quantize(model: Model, numeric: str = "int8", calibration=None,
     q_in = np.array([[IN_MIN, IN_MAX]] * plan.n_inputs)
     layers = []
     for l, (W, b, act) in enumerate(plan.layers):
-        if act == "softmax" and l != len(plan.layers) - 1:
-            raise ConfigError("softmax is exported in fixed point only as the output layer")
         last = l == len(plan.layers) - 1
         L = _layer(fmt, W, b, act, S_in, Z_in, q_in, seen[l], last and plan.task == "classification")
         layers.append(L)

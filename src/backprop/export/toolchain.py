@@ -112,7 +112,9 @@ def _stack(su: Path) -> int | None:
 
 
 def estimate(source: str) -> Footprint:
-    """Bytes of the constant numeric tables in ``source`` (no compiler needed; code not counted)."""
+    """Bytes of the constant numeric tables in ``source`` (no compiler needed; code not counted),
+    for a fixed-point export those of its integer API."""
+    source = source.split("#ifndef BACKPROP_INTEGER_ONLY")[0]
     total = sum(_CTYPES[t] * int(n) for t, n in
                 re.findall(r"^(?:static )?const (\w+) \w+\[(\d+)\]", source, re.MULTILINE) if t in _CTYPES)
     return Footprint(total, 0, None, "estimated, no C compiler", measured=False)
@@ -212,12 +214,15 @@ class Agreement:
 
 
 def check(model: Model, X, numeric: str = "float64", calibration=None,
-          include_preprocessing: bool = True, y=None, compiler: str | None = None) -> Agreement:
-    """Export ``model`` as C in ``numeric``, compile it, run it on the raw rows ``X`` and compare
-    with the model: label agreement for classifiers; for regression, errors relative to the range
-    of ``y`` (the targets, when given) or of the model's predictions."""
+          include_preprocessing: bool = True, y=None, compiler: str | None = None,
+          source: str | None = None) -> Agreement:
+    """Export ``model`` as C in ``numeric`` (or take that export's ``source``), compile it, run it
+    on the raw rows ``X`` and compare with the model: label agreement for classifiers; for
+    regression, errors relative to the range of ``y`` (the targets, when given) or of the model's
+    predictions."""
     X = np.asarray(X, dtype=np.float64)
-    source = to_c(model, include_preprocessing, numeric, calibration)
+    if source is None:
+        source = to_c(model, include_preprocessing, numeric, calibration)
     rows = X if include_preprocessing else np.asarray(model.transform(X), np.float64)
     labels, out = run_c(source, rows, REALS[numeric].name if numeric in REALS else "float", compiler)
     if include_preprocessing:
