@@ -1,8 +1,11 @@
-"""What one network and a stack of K networks share: the parameter layout and the input checks.
+"""The parameter layout and the input checks of a network (one, or K on a leading axis).
 
 The layout: layer l's ``W`` (``n_out x n_in``) and then its ``b`` (``n_out``),
 layer after layer, along the last axis of any array -- ``params`` (P,), a
 stack's ``(K, P)``, per-sample gradients ``(n, P)``.
+
+Inputs are ``(n, n_in)`` (shared by every model) or, for K models,
+``(K, n, n_in)`` (each model's own); targets and sample weights likewise.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ import numpy as np
 from . import losses
 from ._errors import ConfigError, DataError, check_choice, check_finite
 
-__all__ = ["layer_views", "gradient_buffer", "loss_for", "sample_scale"]
+__all__ = ["layer_views", "weight_mask", "gradient_buffer", "loss_for", "sample_scale",
+           "check_inputs", "check_targets", "check_weights"]
 
 REDUCTIONS = ("sum", "mean")
 
@@ -28,6 +32,14 @@ def layer_views(layer_sizes: Sequence[int], array: np.ndarray) -> list[tuple[np.
         views.append((W, array[..., at:at + n_out]))
         at += n_out
     return views
+
+
+def weight_mask(layer_sizes: Sequence[int], like: np.ndarray, value: float = 1.0) -> np.ndarray:
+    """``value`` at every weight and 0 at every bias, in the layout (and shape) of ``like``."""
+    mask = np.zeros_like(like)
+    for W, _ in layer_views(layer_sizes, mask):
+        W[...] = value
+    return mask
 
 
 def gradient_buffer(out: np.ndarray | None, params: np.ndarray) -> np.ndarray:
@@ -68,3 +80,64 @@ def sample_scale(w, shape: tuple[int, ...], reduction: str, dtype: np.dtype,
             raise DataError("sample_weight sums to zero" + (" for some model" if w.ndim > 1 else ""))
         w = w / total
     return w
+
+
+def _per_model(name: str, A: np.ndarray, shape: tuple, shown: tuple, dtype: np.dtype) -> np.ndarray:
+    if A.shape != shape or A.dtype.kind not in "fiub":
+        raise DataError(f"per-model {name} must be numeric with shape {shown}, got {A.shape}"
+                        + (f" of dtype {A.dtype}" if name == "X" else ""))
+    A = np.ascontiguousarray(A, dtype=dtype)
+    check_finite(name, A)
+    return A
+
+
+def check_inputs(X, n_inputs: int, K: int | None, dtype: np.dtype) -> np.ndarray:
+    """``X`` as a C-contiguous ``(n, n_inputs)`` array (``(K, n, n_inputs)`` per model) of ``dtype``."""
+    X = np.asarray(X)
+    if K is not None and X.ndim == 3:
+        return _per_model("X", X, (K, X.shape[1], n_inputs),
+                          f"(K, n, n_inputs) = {(K, 'n', n_inputs)}", dtype)
+    if X.dtype.kind not in "fiub":
+        raise DataError(f"X must be numeric, got dtype {X.dtype}")
+    if X.ndim == 1 and n_inputs == X.shape[0]:
+        X = X[None, :]
+    if X.ndim != 2 or X.shape[1] != n_inputs:
+        raise DataError(f"X must have shape (n_samples, {n_inputs}), got {X.shape}")
+    X = np.ascontiguousarray(X, dtype=dtype)
+    check_finite("X", X)
+    return X
+
+
+def check_targets(T, n: int, n_outputs: int, K: int | None, dtype: np.dtype) -> np.ndarray:
+    """``T`` as ``(n, n_outputs)`` (``(K, n, n_outputs)`` per model); integer class labels
+    become one-hot rows."""
+    T = np.asarray(T)
+    k = n_outputs
+    if K is not None and T.ndim == 3:
+        return _per_model("T", T, (K, n, k), (K, n, k), dtype)
+    if T.dtype.kind not in "fiub":
+        raise DataError(f"T must be numeric, got dtype {T.dtype}")
+    if T.ndim == 1 and k > 1 and T.dtype.kind in "iu":
+        if T.size and (T.min() < 0 or T.max() >= k):
+            raise DataError(f"class indices in T must lie in [0, {k - 1}]")
+        T = np.eye(k, dtype=dtype)[T]
+    elif T.ndim == 1 and k == 1:
+        T = T[:, None]
+    elif T.ndim == 0 and k == 1 and n == 1:
+        T = T.reshape(1, 1)
+    if T.shape != (n, k):
+        raise DataError(f"T must have shape ({n}, {k}) to match X and the {k} output units, "
+                        f"got {T.shape}")
+    T = np.ascontiguousarray(T, dtype=dtype)
+    check_finite("T", T)
+    return T
+
+
+def check_weights(w, n: int, K: int | None, reduction: str, dtype: np.dtype) -> np.ndarray | None:
+    """The per-sample factors p_i of E = sum_i p_i E_i: None for an unweighted sum,
+    1/n for an unweighted mean, else the checked (normalised) ``sample_weight``."""
+    if w is None:
+        return None if reduction == "sum" else np.full(n, 1.0 / n, dtype)
+    if K is not None and np.ndim(w) != 1:
+        return sample_scale(w, (K, n), reduction, dtype, f"({n},) or ({K}, {n})")
+    return sample_scale(w, (n,), reduction, dtype)

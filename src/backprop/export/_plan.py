@@ -17,11 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from .. import activations
 from .._errors import ConfigError
 from ..model import Model
 
 OPS = ("impute", "affine")
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "step", "softmax")
+# Every registered activation: each exporter implements them all (tests/test_export.py runs each).
+ACTIVATIONS = tuple(activations.available())
 _KEYS = {"impute": ("value",), "affine": ("offset", "scale")}
 
 
