@@ -77,3 +77,10 @@ def test_loss_derivatives_are_stated_and_right(name):
 
 def test_exporters_offer_every_registered_activation():
     assert set(export_plan.ACTIVATIONS) == set(ACTS)
+
+
+def test_compiled_layers_know_every_registered_activation_and_loss():
+    """The kernels switch on a code per activation and loss (fast/codes.py): none may be missing."""
+    from backprop.fast import codes
+    assert set(ACTS) <= set(codes.ACTIVATIONS), set(ACTS) - set(codes.ACTIVATIONS)
+    assert set(LOSSES) <= set(codes.LOSSES), set(LOSSES) - set(codes.LOSSES)
