@@ -1,4 +1,5 @@
-"""The parameter layout and the input checks of a network (one, or K on a leading axis).
+"""The architecture checks, the parameter layout and the input checks of a network (one, or K on
+a leading axis).
 
 The layout: layer l's ``W`` (``n_out x n_in``) and then its ``b`` (``n_out``),
 layer after layer, along the last axis of any array -- ``params`` (P,), a
@@ -14,13 +15,44 @@ from typing import Sequence
 
 import numpy as np
 
-from . import losses
+from . import activations, losses
 from ._errors import ConfigError, DataError, check_choice, check_finite
 
-__all__ = ["layer_views", "weight_mask", "gradient_buffer", "loss_for", "sample_scale",
+__all__ = ["check_sizes", "layer_activations", "layer_views", "weight_mask", "gradient_buffer", "loss_for", "sample_scale",
            "check_inputs", "check_targets", "check_weights"]
 
 REDUCTIONS = ("sum", "mean")
+
+
+def check_sizes(layer_sizes: Sequence[int]) -> list[int]:
+    """``layer_sizes`` as a list of ints >= 1 (inputs first), at least two of them."""
+    try:
+        sizes = [int(n) for n in layer_sizes]
+    except (TypeError, ValueError):
+        raise ConfigError(f"layer_sizes must be a sequence of integers, got {layer_sizes!r}") from None
+    if len(sizes) < 2:
+        raise ConfigError(f"layer_sizes needs at least an input and an output size, got {sizes}")
+    if any(n < 1 for n in sizes) or any(float(a) != b for a, b in zip(layer_sizes, sizes)):
+        raise ConfigError(f"every layer size must be an integer >= 1, got {list(layer_sizes)}")
+    return sizes
+
+
+def layer_activations(activation, output_activation, n_layers: int) -> list:
+    """One activation record per weight layer: one name for all (the output's own if given),
+    or a name per layer; softmax only at the output."""
+    if isinstance(activation, str):
+        names = [activation] * n_layers
+        names[-1] = output_activation or activation
+    else:
+        names = list(activation)
+        if len(names) != n_layers:
+            raise ConfigError(f"got {len(names)} activations for {n_layers} weight layers")
+        if output_activation is not None:
+            names[-1] = output_activation
+    acts = [activations.get(n) for n in names]
+    if any(not a.elementwise for a in acts[:-1]):
+        raise ConfigError("softmax is only available as the output activation")
+    return acts
 
 
 def layer_views(layer_sizes: Sequence[int], array: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:

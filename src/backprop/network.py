@@ -31,8 +31,8 @@ import numpy as np
 
 from . import activations, initializers
 from ._errors import ConfigError
-from ._netcheck import (check_inputs, check_targets, check_weights, gradient_buffer, layer_views,
-                        loss_for, weight_mask)
+from ._netcheck import (check_inputs, check_sizes, check_targets, check_weights, gradient_buffer,
+                        layer_activations, layer_views, loss_for, weight_mask)
 
 __all__ = ["Network", "Layer"]
 
@@ -93,23 +93,11 @@ class Network:
 
     def _build(self, layer_sizes, activation, output_activation, init, dtype, lead: tuple) -> None:
         """Check the architecture; allocate ``params`` of shape ``lead + (P,)`` and its layer views."""
-        sizes = _check_sizes(layer_sizes)
+        sizes = check_sizes(layer_sizes)
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ConfigError(f"dtype must be float32 or float64, got {self.dtype}")
-        n_layers = len(sizes) - 1
-        if isinstance(activation, str):
-            names = [activation] * n_layers
-            names[-1] = output_activation or activation
-        else:
-            names = list(activation)
-            if len(names) != n_layers:
-                raise ConfigError(f"got {len(names)} activations for {n_layers} weight layers")
-            if output_activation is not None:
-                names[-1] = output_activation
-        acts = [activations.get(n) for n in names]
-        if any(not a.elementwise for a in acts[:-1]):
-            raise ConfigError("softmax is only available as the output activation")
+        acts = layer_activations(activation, output_activation, len(sizes) - 1)
         self.layer_sizes = tuple(sizes)
         self.init = init
         P = sum(o * i + o for i, o in zip(sizes[:-1], sizes[1:]))
@@ -316,15 +304,3 @@ def _draw(net: Network, row: np.ndarray, random_state) -> None:
     scheme = initializers.get(net.init)
     for W, b in net.unflatten(row):
         scheme(rng, W, b)
-
-
-def _check_sizes(layer_sizes: Sequence[int]) -> list[int]:
-    try:
-        sizes = [int(n) for n in layer_sizes]
-    except (TypeError, ValueError):
-        raise ConfigError(f"layer_sizes must be a sequence of integers, got {layer_sizes!r}") from None
-    if len(sizes) < 2:
-        raise ConfigError(f"layer_sizes needs at least an input and an output size, got {sizes}")
-    if any(n < 1 for n in sizes) or any(float(a) != b for a, b in zip(layer_sizes, sizes)):
-        raise ConfigError(f"every layer size must be an integer >= 1, got {list(layer_sizes)}")
-    return sizes
