@@ -13,17 +13,16 @@ clipping; per-iteration learning rates).
 from __future__ import annotations
 
 import subprocess
-import warnings
 import sys
+import warnings
 
 import numpy as np
 import pytest
+from conftest import SRC
+from optim_table import fast_cases
 
 from backprop import Network, optim
 from backprop.training.batching import epoch_batches
-
-from conftest import SRC
-from optim_table import fast_cases
 
 pytest.importorskip("numba")
 from backprop import fast  # noqa: E402
@@ -363,8 +362,7 @@ def test_trainer_fast_engine_with_sample_weights_and_divergence():
 
 def test_engine_choice(monkeypatch):
     from backprop import ConfigError, fit
-    from backprop.training import engine
-    from backprop.training import Callback
+    from backprop.training import Callback, engine
     calls = []
     real = engine.run_rest_of_epoch
     monkeypatch.setattr(engine, "run_rest_of_epoch", lambda *a: calls.append(1) or real(*a))

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from backprop import Network, optim
-
 from optim_table import FIRST_ORDER as NAMES
 from optim_table import ROWS
+
+from backprop import Network, optim
 
 # name: {problem: (hyperparameters, maximum number of updates)}: the rows of tests/optim_table.py
 SETTINGS = {name: r.contract for name, r in ROWS.items()}

@@ -7,11 +7,10 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from optim_table import FIRST_ORDER, ROWS, P, one_step_cases
 
 from backprop import ConfigError, optim
 from backprop.optim.base import _REGISTRY
-
-from optim_table import FIRST_ORDER, P, ROWS, one_step_cases
 
 
 # --- the table: one row per optimizer, every part present ---------------------------------

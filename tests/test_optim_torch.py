@@ -13,9 +13,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from backprop import optim  # noqa: E402
-
 from optim_table import ROWS, torch_cases  # noqa: E402
+
+from backprop import optim  # noqa: E402
 
 P, STEPS = 12, 200
 

@@ -18,8 +18,8 @@ import numpy as np
 from . import activations, losses
 from ._errors import ConfigError, DataError, check_choice, check_finite
 
-__all__ = ["check_sizes", "layer_activations", "layer_views", "weight_mask", "gradient_buffer", "loss_for", "sample_scale",
-           "check_inputs", "check_targets", "check_weights"]
+__all__ = ["check_sizes", "layer_activations", "layer_views", "weight_mask", "gradient_buffer",
+           "loss_for", "sample_scale", "check_inputs", "check_targets", "check_weights"]
 
 REDUCTIONS = ("sum", "mean")
 

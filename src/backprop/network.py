@@ -127,9 +127,10 @@ class Network:
         """Per-layer ``(W, b)`` views into any array in the layout of ``params`` (last axis)."""
         return layer_views(self.layer_sizes, vector)
 
-    def weight_mask(self, value: float = 1.0) -> np.ndarray:
-        """``value`` at every weight and 0 at every bias, shaped like ``params``."""
-        return weight_mask(self.layer_sizes, self.params, value)
+    @property
+    def weight_mask(self) -> np.ndarray:
+        """1 at every weight, 0 at every bias, shaped like ``params`` (a new array)."""
+        return weight_mask(self.layer_sizes, self.params)
 
     def reset(self, random_state: int | np.random.Generator | None = None) -> "Network":
         """Draw fresh initial weights (in place: ``params`` is never rebound)."""

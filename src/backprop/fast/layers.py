@@ -18,8 +18,8 @@ from __future__ import annotations
 import math
 
 from ._jit import njit
-from .codes import (BINARY_CROSS_ENTROPY, CROSS_ENTROPY, IDENTITY, RELU, SIGMOID, SOFTMAX, STEP,
-                    SQUARED_ERROR, TANH)
+from .codes import (BINARY_CROSS_ENTROPY, CROSS_ENTROPY, IDENTITY, RELU, SIGMOID, SOFTMAX,
+                    SQUARED_ERROR, STEP, TANH)
 
 
 @njit

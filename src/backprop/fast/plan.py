@@ -111,6 +111,6 @@ class NetPlan:
         lam = float(weight_decay)
         mask = self._masks.get(lam)
         if mask is None:
-            mask = net.weight_mask(lam)
+            mask = net.weight_mask * lam
             self._masks = {lam: mask}
         return mask

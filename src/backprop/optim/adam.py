@@ -20,8 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import State, register
-from .base import NONNEG, OPEN, UNIT_OPEN, ElementwiseOptimizer
+from .base import NONNEG, OPEN, UNIT_OPEN, ElementwiseOptimizer, State, register
 
 __all__ = ["Adam", "AdamW", "Adamax", "NAdam"]
 

@@ -13,8 +13,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import ConfigError
-from .base import State, register
-from .base import NONNEG, OPEN, ElementwiseOptimizer
+from .base import NONNEG, OPEN, ElementwiseOptimizer, State, register
 
 __all__ = ["Rprop", "Quickprop"]
 

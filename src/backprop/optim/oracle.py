@@ -157,7 +157,7 @@ class NetworkOracle(_Oracle):
         scale = self._net._sample_scale(sample_weight, self.X.shape[0], reduction)
         self.p = np.ones(self.X.shape[0], net.dtype) if scale is None else scale
         self._sample_weight = sample_weight
-        self.weight_decay_mask = self._net.weight_mask()
+        self.weight_decay_mask = self._net.weight_mask
         self.counts = {}
 
     @property

@@ -24,10 +24,9 @@ being the call's time shared out.
 
 from __future__ import annotations
 
-from typing import Any
-
 import math
 import time
+from typing import Any
 
 import numpy as np
 

@@ -22,9 +22,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import optim
+from ..stack import NetworkStack
 from .diagnosis import ConvergenceWarning
 from .history import History
-from ..stack import NetworkStack
 from .trainer import Trainer
 
 __all__ = ["NetworkStack", "fit_many", "xor_seed_study", "SeedStudy"]
