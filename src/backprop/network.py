@@ -102,6 +102,7 @@ class Network:
         self.init = init
         P = sum(o * i + o for i, o in zip(sizes[:-1], sizes[1:]))
         self.params = np.zeros(lead + (P,), self.dtype)
+        self._K = lead[0] if lead else None          # K models, or None for one network
         self.layers = [Layer(W, b, a) for (W, b), a in zip(self.unflatten(self.params), acts)]
         self._workspace: dict[int, _Workspace] = {}
 
@@ -265,10 +266,6 @@ class Network:
             np.sum(delta, axis=-2, out=gb)
 
     # --- input checks ---------------------------------------------------
-    @property
-    def _K(self) -> int | None:
-        return self.params.shape[0] if self.params.ndim == 2 else None
-
     def _check_X(self, X: np.ndarray) -> np.ndarray:
         return check_inputs(X, self.n_inputs, self._K, self.dtype)
 

@@ -1,4 +1,4 @@
-"""How the trainer uses the compiled epoch (:mod:`backprop.fast`): ``fit(..., engine="auto" | "numpy" | "fast")``.
+"""How the trainer uses the compiled epoch of :mod:`backprop.fast`: ``engine="auto" | "numpy" | "fast"``.
 
 ``"numpy"`` always runs the readable loop.  ``"fast"`` runs each epoch's
 remaining batches in one :func:`backprop.fast.run_epoch` call and refuses

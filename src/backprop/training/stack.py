@@ -1,4 +1,4 @@
-"""Where :class:`backprop.NetworkStack` used to live; it is now :mod:`backprop.stack`, beside the network."""
+"""Where :class:`backprop.NetworkStack` used to live (now :mod:`backprop.stack`, beside the network)."""
 
 from ..stack import NetworkStack
 
