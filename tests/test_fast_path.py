@@ -424,6 +424,25 @@ def test_epochs_in_one_call_record_what_epoch_by_epoch_calls_record(kw, monkeypa
         np.testing.assert_array_equal(rb.opt_state[key], value, err_msg=key)
 
 
+def test_loops_of_kernels_a_later_process_cannot_import_are_not_cached():
+    """numba rebuilds a cached loop's environment by importing its kernel's module; for code
+    run by exec (a docs example, a notebook tool) that fails in the next process
+    (ModuleNotFoundError: '<dynamic>'), so those loops are compiled per process instead."""
+    epoch = fast._kernel()
+    ns = {"__name__": "__docs__"}
+    exec("from backprop.optim.first_order import SGD\n"
+         "class Mine(SGD):\n"
+         "    kernel = staticmethod(SGD.kernel)\n", ns)
+    assert not epoch.kind(ns["Mine"]()).cached
+    assert epoch.kind(optim.get("sgd")).cached and epoch.kind(optim.get("adamw")).cached
+    X, T = data("real", 1)
+    net = Network([N_IN, 3, 1], random_state=0)
+    ref = net.copy()
+    for n, opt in ((net, ns["Mine"](learning_rate=0.1)), (ref, optim.get("sgd", learning_rate=0.1))):
+        fast.run_epoch(n, opt, opt.init(n.params), X, T, (np.arange(N), 4))
+    np.testing.assert_array_equal(net.params, ref.params)
+
+
 def test_vectorised_expm1_and_tanh_follow_numpy_to_a_few_ulp():
     from backprop.fast import block
     x = np.concatenate([np.linspace(-40, 0, 20001), -np.logspace(-300, 1.5, 10000), [0.0, -1e-320]])

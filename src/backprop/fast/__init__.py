@@ -230,7 +230,8 @@ def run_compiled(net: Any, optimizer: optim.Optimizer, state: dict, X: np.ndarra
         raise ConfigError(f"learning_rates needs one rate per batch ({bounds.size - 1}), got {rates.size}")
     sc = _plan.scalars_in(opt, state)
     stats = np.zeros((ends.size, 5))
-    ran = kernel.train(prep.kind, net.params, p.meta, p.yoff, p.loss, p.canonical, p.tiny, X, T, sw,
+    train = kernel.train if prep.kind.cached else kernel.train_uncached
+    ran = train(prep.kind, net.params, p.meta, p.yoff, p.loss, p.canonical, p.tiny, X, T, sw,
                        order, bounds, ends, reduction == "mean", p.weight_mask(net, weight_decay),
                        float(grad_clip or 0.0), rates, prep.hp, sc, state["step"],
                        _plan.state_arrays(opt, state, p.empty), p.ys, p.s_out, p.deltas, p.grad,

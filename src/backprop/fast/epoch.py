@@ -36,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import math
+import sys
 
 from numba import types
 from numba.extending import (NativeValue, models, overload, register_model, typeof_impl,
@@ -47,12 +48,16 @@ from .layers import backward, batch_weight, forward, output_delta, row_scale
 
 
 class Kind:
-    """The name of one optimizer kernel, as an argument of ``train`` (see :func:`kind`)."""
+    """The name of one optimizer kernel, as an argument of ``train`` (see :func:`kind`).
 
-    __slots__ = ("name",)
+    ``cached``: the kernel's module can be imported again by a later process, so its loop may
+    be kept in numba's on-disk cache (code run by ``exec`` or from ``__main__`` cannot).
+    """
 
-    def __init__(self, name: str):
-        self.name = name
+    __slots__ = ("name", "cached")
+
+    def __init__(self, name: str, cached: bool = True):
+        self.name, self.cached = name, cached
 
 
 class KindType(types.Dummy):
@@ -85,7 +90,10 @@ def kind(opt) -> Kind:
             source = inspect.getsource(owner.kernel).encode()
         except (OSError, TypeError):  # pragma: no cover - no source file
             source = owner.kernel.__code__.co_code
-        k = Kind(f"{owner.__module__}.{owner.__qualname__}:{hashlib.sha256(source).hexdigest()[:16]}")
+        module = sys.modules.get(owner.__module__)
+        cached = owner.__module__ != "__main__" and getattr(module, "__file__", None) is not None
+        k = Kind(f"{owner.__module__}.{owner.__qualname__}:{hashlib.sha256(source).hexdigest()[:16]}",
+                 cached)
         _select(k.name, njit(owner.kernel))
         _KINDS[owner] = k
     return k
@@ -211,3 +219,8 @@ def train(kind, params, meta, yoff, loss, canonical, tiny, X, T, sw, order, boun
             if not _end_quiet_epoch(watch, stats, e, mean, params, best):
                 return e + 1
     return epoch_ends.shape[0]
+
+
+# The same loop without the on-disk cache, for kernels whose module a later process cannot
+# import again (numba would fail to rebuild their environment from the cache).
+train_uncached = njit(train.py_func)
