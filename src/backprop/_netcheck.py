@@ -87,7 +87,8 @@ def gradient_buffer(out: np.ndarray | None, params: np.ndarray) -> np.ndarray:
 def loss_for(loss: str, reduction: str, output_activation) -> losses.Loss:
     """The loss ``loss``, checked against ``reduction`` and the output activation it needs."""
     lossf = losses.get(loss)
-    check_choice("reduction", reduction, REDUCTIONS)
+    if reduction not in REDUCTIONS:
+        check_choice("reduction", reduction, REDUCTIONS)
     if lossf.outputs is not None and output_activation.name not in lossf.outputs:
         raise ConfigError(f"loss {lossf.name!r} needs an output activation in "
                           f"{list(lossf.outputs)}, got {output_activation.name!r}")

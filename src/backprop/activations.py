@@ -159,5 +159,7 @@ def get(name: str | Activation) -> Activation:
     """Look up an activation by name (``'logistic'`` and ``'linear'`` are aliases)."""
     if isinstance(name, Activation):
         return name
-    check_choice("activation", name, sorted(_REGISTRY))
-    return _REGISTRY[name]
+    act = _REGISTRY.get(name) if isinstance(name, str) else None
+    if act is None:
+        check_choice("activation", name, sorted(_REGISTRY))
+    return act

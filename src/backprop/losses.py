@@ -140,5 +140,7 @@ def get(name: str | Loss) -> Loss:
     """Look up a loss by name (``'mse'``, ``'log_loss'``, ``'bce'`` are aliases)."""
     if isinstance(name, Loss):
         return name
-    check_choice("loss", name, sorted(_REGISTRY))
-    return _REGISTRY[name]
+    loss = _REGISTRY.get(name) if isinstance(name, str) else None
+    if loss is None:
+        check_choice("loss", name, sorted(_REGISTRY))
+    return loss

@@ -47,19 +47,6 @@ from .block import batch_block
 from .layers import backward, batch_weight, forward, output_delta, row_scale
 
 
-class Kind:
-    """The name of one optimizer kernel, as an argument of ``train`` (see :func:`kind`).
-
-    ``cached``: the kernel's module can be imported again by a later process, so its loop may
-    be kept in numba's on-disk cache (code run by ``exec`` or from ``__main__`` cannot).
-    """
-
-    __slots__ = ("name", "cached")
-
-    def __init__(self, name: str, cached: bool = True):
-        self.name, self.cached = name, cached
-
-
 class KindType(types.Dummy):
     """numba's type of a :class:`Kind`: one type per kernel name, so one compiled loop each."""
 
@@ -68,7 +55,20 @@ class KindType(types.Dummy):
         super().__init__(f"Kind({name})")
 
 
-typeof_impl.register(Kind)(lambda val, c: KindType(val.name))
+class Kind:
+    """The name of one optimizer kernel, as an argument of ``train`` (see :func:`kind`).
+
+    ``cached``: the kernel's module can be imported again by a later process, so its loop may
+    be kept in numba's on-disk cache (code run by ``exec`` or from ``__main__`` cannot).
+    """
+
+    __slots__ = ("name", "cached", "numba_type")
+
+    def __init__(self, name: str, cached: bool = True):
+        self.name, self.cached, self.numba_type = name, cached, KindType(name)
+
+
+typeof_impl.register(Kind)(lambda val, c: val.numba_type)   # made once: typeof is per call
 register_model(KindType)(models.OpaqueModel)
 
 
