@@ -13,7 +13,8 @@ A row per registered element-wise optimizer, with everything its tests need:
               output, loss, targets, batch size, reduction, extras)``
 
 Adding an optimizer = its definition plus one row here; ``test_every_optimizer_has_a_full_row``
-(``test_optim_first_order.py``) fails for a registered optimizer without one.
+(``test_optim_first_order.py``) fails for a registered optimizer without one.  (Longer than
+300 lines because it is the table: the written-out formulas of every one-step check.)
 """
 
 from __future__ import annotations
