@@ -2,26 +2,27 @@
 
 The reference is the readable path: ``net.loss_and_grad`` + the trainer's
 weight decay and clipping + ``opt.update`` + ``net.params += step``, over the
-batches of ``training.batching.epoch_batches``.  One table row per optimizer
-setting; together the rows cover every activation (hidden and output), every
-loss with its canonical and non-canonical outputs, and every regime (online,
-mini-batch with a partial last batch, full batch; sum and mean; sample
-weights; weight decay; clipping; per-iteration learning rates).
+batches of ``training.batching.epoch_batches``.  The cases are the ``fast``
+entries of tests/optim_table.py (one or more per optimizer with a kernel);
+together they cover every activation (hidden and output), every loss with its
+canonical and non-canonical outputs, and every regime (online, mini-batch with
+a partial last batch, full batch; sum and mean; sample weights; weight decay;
+clipping; per-iteration learning rates).
 """
 
 from __future__ import annotations
 
 import subprocess
-import warnings
 import sys
+import warnings
 
 import numpy as np
 import pytest
+from conftest import SRC
+from optim_table import fast_cases
 
 from backprop import Network, optim
 from backprop.training.batching import epoch_batches
-
-from conftest import SRC
 
 pytest.importorskip("numba")
 from backprop import fast  # noqa: E402
@@ -72,41 +73,9 @@ def data(kind: str, n_out: int, dtype=np.float64):
     return X, rng.normal(size=(N, n_out)).astype(dtype)
 
 
-# (optimizer, hyperparameters, hidden activations, output, loss, targets, batch, reduction, extra)
-CASES = [
-    ("sgd", {"learning_rate": 0.3}, ["sigmoid"], "sigmoid", "squared_error", "binary", 1, "sum", {}),
-    ("sgd", {"learning_rate": 0.05, "momentum": 0.9}, ["tanh"], "identity", "squared_error",
-     "real", 1, "mean", {}),
-    ("sgd", {"learning_rate": 0.05, "momentum": 0.9, "nesterov": True}, ["relu", "tanh"], "softmax",
-     "cross_entropy", "classes", 5, "mean", {}),
-    ("sgd", {"learning_rate": 0.05, "momentum": 0.8, "dampening": 0.3, "weight_decay": 0.01},
-     ["identity"], "tanh", "squared_error", "real", 4, "sum", {"sw": True}),
-    ("sgd", {"learning_rate": 0.05, "momentum": 0.9, "lecture_form": True, "dampening": 0.2},
-     ["sigmoid"], "sigmoid", "binary_cross_entropy", "binary", 5, "mean", {"wd": 1e-2}),
-    ("sgd", {"learning_rate": 0.05, "momentum": 0.9, "lecture_form": True, "nesterov": True},
-     ["tanh"], "softmax", "binary_cross_entropy", "binary", 3, "mean", {}),
-    ("adagrad", {"learning_rate": 0.1, "lr_decay": 0.01, "weight_decay": 0.01,
-                 "initial_accumulator_value": 0.1}, ["step", "tanh"], "relu", "squared_error",
-     "real", 13, "sum", {}),
-    ("rmsprop", {"learning_rate": 0.01}, ["tanh"], "sigmoid", "cross_entropy", "binary", 1, "mean",
-     {"clip": 0.5}),
-    ("rmsprop", {"learning_rate": 0.01, "centered": True, "momentum": 0.5, "weight_decay": 0.01},
-     ["relu"], "identity", "squared_error", "real", 5, "mean", {"sw": True}),
-    ("adam", {"learning_rate": 0.01}, ["tanh"], "sigmoid", "binary_cross_entropy", "binary", 4,
-     "mean", {"rates": True}),
-    ("adam", {"learning_rate": 0.01, "amsgrad": True, "weight_decay": 0.01}, ["sigmoid", "relu"],
-     "softmax", "squared_error", "real", 1, "sum", {}),
-    ("adamw", {"learning_rate": 0.01}, ["relu"], "softmax", "cross_entropy", "classes", 5, "sum",
-     {"sw": True, "wd": 1e-3}),
-    ("adamax", {"learning_rate": 0.01, "weight_decay": 0.01}, ["tanh"], "identity",
-     "squared_error", "real", 6, "mean", {"clip": 0.1}),
-    ("nadam", {"learning_rate": 0.01, "weight_decay": 0.01}, ["sigmoid"], "softmax",
-     "cross_entropy", "classes", 2, "mean", {}),
-    ("rprop", {"learning_rate": 0.01}, ["tanh"], "sigmoid", "binary_cross_entropy", "binary", 13,
-     "sum", {}),
-    ("quickprop", {"learning_rate": 0.05}, ["sigmoid"], "sigmoid", "squared_error", "binary", 13,
-     "sum", {}),
-]
+# (optimizer, hyperparameters, hidden activations, output, loss, targets, batch, reduction, extra):
+# the ``fast`` entries of tests/optim_table.py
+CASES = fast_cases()
 
 
 def _setup(case, dtype=np.float64):
@@ -162,10 +131,80 @@ def test_every_activation_and_loss_is_covered_by_the_table():
         canonical = losses.get(lossf).canonical
         assert (lossf, canonical) in pairs
         assert any(l == lossf and o != canonical for l, o in pairs), lossf
-    first_order = {n for n in optim.available() if not optim.get(n).needs_oracle}
-    assert {c[0] for c in CASES} == first_order
+    compiled = {n for n in optim.available() if type(optim.get(n)).kernel is not None}
+    assert {c[0] for c in CASES} == compiled
     net = Network([2, 2, 1])
-    assert {n for n in optim.available() if fast.supports(net, n)} == first_order
+    assert {n for n in optim.available() if fast.supports(net, n)} == compiled
+    assert compiled == {n for n in optim.available() if not optim.get(n).needs_oracle}
+
+
+def test_an_optimizer_without_a_kernel_trains_on_the_numpy_path():
+    from backprop import ConfigError, fit
+    from backprop.optim.first_order import SGD
+
+    class Plain(SGD):                      # the rule without its compiled form
+        kernel = None
+
+    X, T = data("real", 1)
+    net = Network([N_IN, 4, 1], random_state=0)
+    reason = fast.why_not(net, Plain(learning_rate=0.1))
+    assert reason == "optimizer 'sgd' has no compiled kernel (it trains on the NumPy path)"
+    ref = net.copy()
+    fit(net, X, T, optimizer=Plain(learning_rate=0.1), epochs=2, progress=False)   # auto: NumPy
+    fit(ref, X, T, optimizer=SGD(learning_rate=0.1), epochs=2, progress=False, engine="numpy")
+    np.testing.assert_array_equal(net.params, ref.params)
+    with pytest.raises(ConfigError, match="engine='fast' is unavailable: optimizer 'sgd' has no "
+                                          "compiled kernel"):
+        fit(net, X, T, optimizer=Plain(learning_rate=0.1), epochs=1, progress=False, engine="fast")
+
+
+def test_a_new_optimizer_with_a_kernel_is_compiled_from_its_declaration():
+    """A rule defined outside the library -- update, kernel and declarations, nothing else --
+    runs compiled and equals its own NumPy reference (no table of codes to extend)."""
+    from backprop.optim.base import ElementwiseOptimizer
+
+    class SignSGD(ElementwiseOptimizer):
+        name = "sign_sgd"
+        defaults = {"learning_rate": 0.01, "weight_decay": 0.0}
+
+        def init(self, params):
+            return self._state(params)
+
+        def update(self, grad, state, params, oracle=None):
+            state["t"] += 1
+            np.sign(self._grad(grad, state, params), out=state["step"])
+            state["step"] *= -state["learning_rate"]
+            return state["step"], state
+
+        kernel_hp = ("weight_decay",)
+        kernel_state = ("g",)
+
+        @staticmethod
+        def kernel(hp, sc, grad, params, step, g_out):
+            (wd,) = hp
+            for p in range(params.shape[0]):
+                g = params[p] * wd + grad[p] if wd != 0.0 else grad[p]
+                if wd != 0.0:
+                    g_out[p] = g
+                s = (1.0 if g > 0 else (-1.0 if g < 0 else 0.0)) * -sc[1]
+                step[p] = s
+                params[p] += s
+
+    case = ("sign_sgd", {"learning_rate": 0.02, "weight_decay": 0.01}, ["tanh"], "identity",
+            "squared_error", "real", 4, "mean", {})
+    net, _, X, T, sw, B, loss, reduction, extra = _setup(("sgd", *case[1:]))
+    opt = SignSGD(**case[1])
+    assert fast.supports(net, opt)
+    ref = net.copy()
+    s_fast, s_ref = opt.init(net.params), opt.init(ref.params)
+    for e in range(3):
+        batches = epoch_batches(N, B, np.random.default_rng(e))
+        got = fast.run_epoch(net, opt, s_fast, X, T, batches, loss=loss, reduction=reduction)
+        want = reference_epoch(ref, opt, s_ref, X, T, batches, loss, reduction)
+        assert got.loss == pytest.approx(want, rel=1e-12)
+    np.testing.assert_allclose(net.params, ref.params, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(s_fast["g"], s_ref["g"], rtol=1e-12)
+    assert s_fast["t"] == s_ref["t"] == 3 * len(batches)
 
 
 @pytest.mark.parametrize("case", [CASES[2], CASES[9]], ids=["sgd-nesterov", "adam"])
@@ -323,8 +362,7 @@ def test_trainer_fast_engine_with_sample_weights_and_divergence():
 
 def test_engine_choice(monkeypatch):
     from backprop import ConfigError, fit
-    from backprop.fast import engine
-    from backprop.training import Callback
+    from backprop.training import Callback, engine
     calls = []
     real = engine.run_rest_of_epoch
     monkeypatch.setattr(engine, "run_rest_of_epoch", lambda *a: calls.append(1) or real(*a))
@@ -359,7 +397,7 @@ def test_engine_choice(monkeypatch):
 ], ids=["sgd-decay-min-delta", "adam-online-max-iterations", "no-shuffle", "divergence"])
 def test_epochs_in_one_call_record_what_epoch_by_epoch_calls_record(kw, monkeypatch):
     from backprop import Trainer
-    from backprop.fast import engine
+    from backprop.training import engine
     X, T = data("binary", 1)
     runs, calls = [], []
     real = engine.run_epochs_ahead
@@ -384,6 +422,25 @@ def test_epochs_in_one_call_record_what_epoch_by_epoch_calls_record(kw, monkeypa
         assert getattr(rb, key) == getattr(ra, key), key
     for key, value in ra.opt_state.items():
         np.testing.assert_array_equal(rb.opt_state[key], value, err_msg=key)
+
+
+def test_loops_of_kernels_a_later_process_cannot_import_are_not_cached():
+    """numba rebuilds a cached loop's environment by importing its kernel's module; for code
+    run by exec (a docs example, a notebook tool) that fails in the next process
+    (ModuleNotFoundError: '<dynamic>'), so those loops are compiled per process instead."""
+    epoch = fast._kernel()
+    ns = {"__name__": "__docs__"}
+    exec("from backprop.optim.first_order import SGD\n"
+         "class Mine(SGD):\n"
+         "    kernel = staticmethod(SGD.kernel)\n", ns)
+    assert not epoch.kind(ns["Mine"]()).cached
+    assert epoch.kind(optim.get("sgd")).cached and epoch.kind(optim.get("adamw")).cached
+    X, T = data("real", 1)
+    net = Network([N_IN, 3, 1], random_state=0)
+    ref = net.copy()
+    for n, opt in ((net, ns["Mine"](learning_rate=0.1)), (ref, optim.get("sgd", learning_rate=0.1))):
+        fast.run_epoch(n, opt, opt.init(n.params), X, T, (np.arange(N), 4))
+    np.testing.assert_array_equal(net.params, ref.params)
 
 
 def test_vectorised_expm1_and_tanh_follow_numpy_to_a_few_ulp():

@@ -2,51 +2,21 @@
 
 Each one drives a convex parabola and the 2-D Rosenbrock function to low
 loss and trains the lecture's 2-2-1 sigmoid network on XOR.  The settings
-live in one table; an optimizer without a row fails, so a new one cannot
-be skipped silently.
+are the ``contract`` entries of tests/optim_table.py; an optimizer without a
+row fails, so a new one cannot be skipped silently.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from optim_table import FIRST_ORDER as NAMES
+from optim_table import ROWS
 
 from backprop import Network, optim
-from backprop.optim.base import _REGISTRY
 
-NAMES = [n for n in optim.available() if not _REGISTRY[n].needs_oracle]
-
-NO_DECAY = {"weight_decay": 0.0}
-# name: {problem: (hyperparameters, maximum number of updates)}
-SETTINGS = {
-    "sgd": {"parabola": (dict(learning_rate=0.15), 300),
-            "rosenbrock": (dict(learning_rate=1e-3, momentum=0.9), 2000),
-            "xor": (dict(learning_rate=0.5, momentum=0.9), 1000)},
-    "adagrad": {"parabola": (dict(learning_rate=0.5), 300),
-                "rosenbrock": (dict(learning_rate=1.5), 4000),
-                "xor": (dict(learning_rate=0.5), 500)},
-    "rmsprop": {"parabola": (dict(learning_rate=0.01), 1000),
-                "rosenbrock": (dict(learning_rate=1e-3, momentum=0.9), 2000),
-                "xor": (dict(learning_rate=0.01), 1500)},
-    "adam": {"parabola": (dict(learning_rate=0.1), 500),
-             "rosenbrock": (dict(learning_rate=0.05), 3000),
-             "xor": (dict(learning_rate=0.05), 500)},
-    "adamw": {"parabola": (dict(learning_rate=0.1, **NO_DECAY), 500),
-              "rosenbrock": (dict(learning_rate=0.02, **NO_DECAY), 4000),
-              "xor": (dict(learning_rate=0.05), 500)},
-    "adamax": {"parabola": (dict(learning_rate=0.1), 500),
-               "rosenbrock": (dict(learning_rate=0.05), 4000),
-               "xor": (dict(learning_rate=0.05), 1000)},
-    "nadam": {"parabola": (dict(learning_rate=0.1), 500),
-              "rosenbrock": (dict(learning_rate=0.02), 4000),
-              "xor": (dict(learning_rate=0.05), 500)},
-    "rprop": {"parabola": (dict(learning_rate=0.1), 300),
-              "rosenbrock": (dict(learning_rate=0.01), 3000),
-              "xor": (dict(learning_rate=0.1), 500)},
-    "quickprop": {"parabola": (dict(learning_rate=0.1, **NO_DECAY), 300),
-                  "rosenbrock": (dict(learning_rate=2e-3, **NO_DECAY), 5000),
-                  "xor": (dict(learning_rate=2.0), 500)},
-}
+# name: {problem: (hyperparameters, maximum number of updates)}: the rows of tests/optim_table.py
+SETTINGS = {name: r.contract for name, r in ROWS.items()}
 
 H, C = np.array([1.0, 3.0, 10.0]), np.array([1.0, -2.0, 0.5])
 
@@ -70,7 +40,7 @@ PROBLEMS = {"parabola": (parabola, [0.0, 0.0, 0.0], 1e-6),
 
 def _settings(name, problem):
     if name not in SETTINGS:
-        pytest.fail(f"optimizer {name!r} has no row in SETTINGS of {__name__}: add one")
+        pytest.fail(f"optimizer {name!r} has no row in tests/optim_table.py: add one")
     return SETTINGS[name][problem]
 
 

@@ -8,7 +8,7 @@ from .io import ModelFileError, load_model, save_model
 from .model import Model
 from .network import Layer, Network
 from .training import ConvergenceWarning, History, Trainer, TrainingDiverged, fit
-from .training.stack import NetworkStack
+from .stack import NetworkStack
 
 __version__ = "0.1.0"
 

@@ -16,36 +16,49 @@ Backpropagation runs the chain rule from the output back:
     delta_L   = dE/ds = g'(s) dE/dz          (z - t for canonical pairs)
     dE/dW_l   = delta_l^T  y_{l-1}           dE/db_l = sum over samples of delta_l
     delta_l-1 = (delta_l W_l) * g'(u_{l-1})  with g' taken from the output y_{l-1}
+
+The same code runs K networks of one architecture at once
+(:class:`backprop.NetworkStack`): ``params`` is then ``(K, P)``, every
+``W`` ``(K, n_out, n_in)``, and each product above is batched over the
+leading model axis by ``np.matmul``.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
 from . import activations, initializers
-from ._errors import ConfigError, DataError, check_finite
-from ._netcheck import gradient_buffer, layer_views, loss_for, sample_scale
+from ._errors import ConfigError
+from ._netcheck import (check_inputs, check_sizes, check_targets, check_weights, gradient_buffer,
+                        layer_activations, layer_views, loss_for, weight_mask)
 
 __all__ = ["Network", "Layer"]
 
 
 class Layer:
-    """One fully connected layer: ``W`` and ``b`` are views into the network's params."""
+    """One fully connected layer: ``W`` and ``b`` are views into the network's params.
 
-    __slots__ = ("W", "b", "activation")
+    ``W, b = layer`` unpacks them.
+    """
+
+    __slots__ = ("W", "b", "activation", "_WT", "_b_row")
 
     def __init__(self, W: np.ndarray, b: np.ndarray, activation: activations.Activation):
         self.W, self.b, self.activation = W, b, activation
+        self._WT, self._b_row = W.swapaxes(-1, -2), b[..., None, :]   # for u = y W^T + b
 
     @property
     def n_in(self) -> int:
-        return self.W.shape[1]
+        return self.W.shape[-1]
 
     @property
     def n_out(self) -> int:
-        return self.W.shape[0]
+        return self.W.shape[-2]
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return iter((self.W, self.b))
 
     def __repr__(self) -> str:
         return f"Layer({self.n_in} -> {self.n_out}, {self.activation.name})"
@@ -75,29 +88,23 @@ class Network:
                  output_activation: str | None = None, init: str = "uniform",
                  random_state: int | np.random.Generator | None = None,
                  dtype: type | np.dtype = np.float64):
-        sizes = _check_sizes(layer_sizes)
+        self._build(layer_sizes, activation, output_activation, init, dtype, ())
+        self.reset(random_state)
+
+    def _build(self, layer_sizes, activation, output_activation, init, dtype, lead: tuple) -> None:
+        """Check the architecture; allocate ``params`` of shape ``lead + (P,)`` and its layer views."""
+        sizes = check_sizes(layer_sizes)
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ConfigError(f"dtype must be float32 or float64, got {self.dtype}")
-        n_layers = len(sizes) - 1
-        if isinstance(activation, str):
-            names = [activation] * n_layers
-            names[-1] = output_activation or activation
-        else:
-            names = list(activation)
-            if len(names) != n_layers:
-                raise ConfigError(f"got {len(names)} activations for {n_layers} weight layers")
-            if output_activation is not None:
-                names[-1] = output_activation
-        acts = [activations.get(n) for n in names]
-        if any(not a.elementwise for a in acts[:-1]):
-            raise ConfigError("softmax is only available as the output activation")
+        acts = layer_activations(activation, output_activation, len(sizes) - 1)
         self.layer_sizes = tuple(sizes)
         self.init = init
-        self.params = np.zeros(sum(o * i + o for i, o in zip(sizes[:-1], sizes[1:])), self.dtype)
+        P = sum(o * i + o for i, o in zip(sizes[:-1], sizes[1:]))
+        self.params = np.zeros(lead + (P,), self.dtype)
+        self._K = lead[0] if lead else None          # K models, or None for one network
         self.layers = [Layer(W, b, a) for (W, b), a in zip(self.unflatten(self.params), acts)]
         self._workspace: dict[int, _Workspace] = {}
-        self.reset(random_state)
 
     # --- structure ------------------------------------------------------
     @property
@@ -110,27 +117,30 @@ class Network:
 
     @property
     def n_params(self) -> int:
-        return self.params.size
+        """P, the parameters of one network."""
+        return self.params.shape[-1]
 
     @property
     def activations(self) -> list[str]:
         return [layer.activation.name for layer in self.layers]
 
     def unflatten(self, vector: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per-layer ``(W, b)`` views into any flat vector in the layout of ``params``."""
+        """Per-layer ``(W, b)`` views into any array in the layout of ``params`` (last axis)."""
         return layer_views(self.layer_sizes, vector)
+
+    @property
+    def weight_mask(self) -> np.ndarray:
+        """1 at every weight, 0 at every bias, shaped like ``params`` (a new array)."""
+        return weight_mask(self.layer_sizes, self.params)
 
     def reset(self, random_state: int | np.random.Generator | None = None) -> "Network":
         """Draw fresh initial weights (in place: ``params`` is never rebound)."""
-        rng = np.random.default_rng(random_state)
-        scheme = initializers.get(self.init)
-        for layer in self.layers:
-            scheme(rng, layer.W, layer.b)
+        _draw(self, self.params, random_state)
         return self
 
     def copy(self) -> "Network":
         """An independent network with the same architecture and weights."""
-        new = object.__new__(Network)
+        new = object.__new__(type(self))
         new.__setstate__(self.__getstate__())
         return new
 
@@ -144,9 +154,10 @@ class Network:
                 "init": self.init, "dtype": self.dtype.str, "params": self.params.copy()}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["layer_sizes"], state["activations"], init=state["init"],
-                      dtype=np.dtype(state["dtype"]))
-        self.params[...] = state["params"]
+        params = np.asarray(state["params"])
+        self._build(state["layer_sizes"], state["activations"], None, state["init"],
+                    np.dtype(state["dtype"]), params.shape[:-1])
+        self.params[...] = params
 
     def __repr__(self) -> str:
         return (f"Network({list(self.layer_sizes)}, activations={self.activations}, "
@@ -156,7 +167,7 @@ class Network:
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Network output z for inputs ``X`` of shape ``(n_samples, n_inputs)``."""
         X = self._check_X(X)
-        return self._forward(X, self._buffers(X.shape[0]))[-1].copy()
+        return self._forward(X, self._buffers(X.shape[-2]))[-1].copy()
 
     __call__ = forward
 
@@ -165,7 +176,7 @@ class Network:
         X = self._check_X(X)
         us, ys = [], [X]
         for layer in self.layers:
-            us.append(ys[-1] @ layer.W.T + layer.b)
+            us.append(ys[-1] @ layer._WT + layer._b_row)
             ys.append(layer.activation(us[-1]))
         return us, ys[1:]
 
@@ -175,8 +186,8 @@ class Network:
         ys[0] = X
         last = len(self.layers) - 1
         for l, layer in enumerate(self.layers):
-            u = np.matmul(ys[l], layer.W.T, out=ws.s if l == last else ys[l + 1])
-            u += layer.b
+            u = np.matmul(ys[l], layer._WT, out=ws.s if l == last else ys[l + 1])
+            u += layer._b_row
             layer.activation.forward(u, ys[l + 1])
         return ys
 
@@ -186,7 +197,7 @@ class Network:
         if ws is None:
             if len(self._workspace) >= 4:
                 self._workspace.clear()
-            ws = self._workspace[n] = _Workspace(n, self.layer_sizes, self.dtype)
+            ws = self._workspace[n] = _Workspace(n, self.layer_sizes, self.dtype, self.params.shape[:-1])
         return ws
 
     # --- loss and gradient ----------------------------------------------
@@ -213,76 +224,56 @@ class Network:
         out_act = self.layers[-1].activation
         lossf = loss_for(loss, reduction, out_act)
         X = self._check_X(X)
-        T = self._check_T(T, X.shape[0])
-        scale = self._sample_scale(sample_weight, X.shape[0], reduction)
-        ws = self._buffers(X.shape[0])
+        n = X.shape[-2]
+        T = self._check_T(T, n)
+        scale = self._sample_scale(sample_weight, n, reduction)
+        ws = self._buffers(n)
         self._forward(X, ws)
-        s, z = ws.s, ws.ys[-1]
-        canonical = out_act.name == lossf.canonical
-        per_sample = lossf.value_from_s(s, T) if canonical else lossf.value(z, T)
-        E = float(per_sample.sum() if scale is None else per_sample @ scale)
+        E = _total(lossf.per_sample(out_act, ws.s, ws.ys[-1], T), scale)
         if out is None:
             return E, None
-        delta = ws.deltas[-1]
-        if canonical:
-            np.subtract(z, T, out=delta)
-        else:
-            out_act.backward(z, lossf.dz(z, T), out=delta)
+        delta = lossf.delta(out_act, ws.ys[-1], T, ws.deltas[-1])
         if scale is not None:
-            delta *= scale[:, None]
+            delta *= scale[..., None]
         self._backward(ws.ys, ws.deltas, out)
         return E, out
+
+    def backward_deltas(self, ys: Sequence[np.ndarray], delta: np.ndarray,
+                        buffers: Sequence[np.ndarray] | None = None):
+        """Backpropagate the output delta dE/ds: yield ``(l, delta_l, a_l)`` for l = L-1, ..., 0.
+
+        ``delta_l`` is dE/du of layer l (per sample), ``a_l = delta_{l+1} W_{l+1}`` the
+        dE/dy_l it came from (None at the output), and delta_l = g'(u_l) * a_l, g' taken from
+        the output ``ys[l + 1]``.  With ``buffers`` (the workspace's deltas) every delta_l is
+        written into ``buffers[l + 1]`` in place of a_l, which is then not kept (None).
+        """
+        a = None
+        for l in range(len(self.layers) - 1, -1, -1):
+            yield l, delta, a
+            if l > 0:
+                a = np.matmul(delta, self.layers[l].W, out=None if buffers is None else buffers[l])
+                delta = self.layers[l - 1].activation.backward(
+                    ys[l], a, out=np.empty_like(a) if buffers is None else a)
+                if buffers is not None:
+                    a = None
 
     def _backward(self, ys: list[np.ndarray], deltas: list[np.ndarray], out: np.ndarray) -> None:
         """Fill ``out`` with dE/dparams, given dE/ds of the output in ``deltas[-1]``."""
         grads = self.unflatten(out)
-        L = len(self.layers)
-        for l in range(L - 1, -1, -1):
-            delta, y_prev = deltas[l + 1], ys[l]
+        for l, delta, _ in self.backward_deltas(ys, deltas[-1], deltas):
             gW, gb = grads[l]
-            np.matmul(delta.T, y_prev, out=gW)
-            np.sum(delta, axis=0, out=gb)
-            if l > 0:
-                dy = np.matmul(delta, self.layers[l].W, out=deltas[l])
-                self.layers[l - 1].activation.backward(y_prev, dy, out=deltas[l])
+            np.matmul(delta.swapaxes(-1, -2), ys[l], out=gW)
+            np.sum(delta, axis=-2, out=gb)
 
     # --- input checks ---------------------------------------------------
     def _check_X(self, X: np.ndarray) -> np.ndarray:
-        X = np.asarray(X)
-        if X.dtype.kind not in "fiub":
-            raise DataError(f"X must be numeric, got dtype {X.dtype}")
-        if X.ndim == 1 and self.n_inputs == X.shape[0]:
-            X = X[None, :]
-        if X.ndim != 2 or X.shape[1] != self.n_inputs:
-            raise DataError(f"X must have shape (n_samples, {self.n_inputs}), got {X.shape}")
-        X = np.ascontiguousarray(X, dtype=self.dtype)
-        check_finite("X", X)
-        return X
+        return check_inputs(X, self.n_inputs, self._K, self.dtype)
 
     def _check_T(self, T: np.ndarray, n: int) -> np.ndarray:
-        T = np.asarray(T)
-        k = self.n_outputs
-        if T.dtype.kind not in "fiub":
-            raise DataError(f"T must be numeric, got dtype {T.dtype}")
-        if T.ndim == 1 and k > 1 and T.dtype.kind in "iu":
-            if T.size and (T.min() < 0 or T.max() >= k):
-                raise DataError(f"class indices in T must lie in [0, {k - 1}]")
-            T = np.eye(k, dtype=self.dtype)[T]
-        elif T.ndim == 1 and k == 1:
-            T = T[:, None]
-        elif T.ndim == 0 and k == 1 and n == 1:
-            T = T.reshape(1, 1)
-        if T.shape != (n, k):
-            raise DataError(f"T must have shape ({n}, {k}) to match X and the {k} output units, "
-                            f"got {T.shape}")
-        T = np.ascontiguousarray(T, dtype=self.dtype)
-        check_finite("T", T)
-        return T
+        return check_targets(T, n, self.n_outputs, self._K, self.dtype)
 
     def _sample_scale(self, w, n, reduction):
-        if w is None:
-            return None if reduction == "sum" else np.full(n, 1.0 / n, self.dtype)
-        return sample_scale(w, (n,), reduction, self.dtype)
+        return check_weights(w, n, self._K, reduction, self.dtype)
 
 
 class _Workspace:
@@ -290,19 +281,24 @@ class _Workspace:
 
     __slots__ = ("ys", "s", "deltas")
 
-    def __init__(self, n: int, sizes: Sequence[int], dtype: np.dtype):
-        self.ys = [None] + [np.empty((n, m), dtype) for m in sizes[1:]]
-        self.s = np.empty((n, sizes[-1]), dtype)
-        self.deltas = [None] + [np.empty((n, m), dtype) for m in sizes[1:]]  # no dE/dx needed
+    def __init__(self, n: int, sizes: Sequence[int], dtype: np.dtype, lead: tuple = ()):
+        self.ys = [None] + [np.empty(lead + (n, m), dtype) for m in sizes[1:]]
+        self.s = np.empty(lead + (n, sizes[-1]), dtype)
+        self.deltas = [None] + [np.empty(lead + (n, m), dtype) for m in sizes[1:]]  # no dE/dx needed
 
 
-def _check_sizes(layer_sizes: Sequence[int]) -> list[int]:
-    try:
-        sizes = [int(n) for n in layer_sizes]
-    except (TypeError, ValueError):
-        raise ConfigError(f"layer_sizes must be a sequence of integers, got {layer_sizes!r}") from None
-    if len(sizes) < 2:
-        raise ConfigError(f"layer_sizes needs at least an input and an output size, got {sizes}")
-    if any(n < 1 for n in sizes) or any(float(a) != b for a, b in zip(layer_sizes, sizes)):
-        raise ConfigError(f"every layer size must be an integer >= 1, got {list(layer_sizes)}")
-    return sizes
+def _total(per_sample: np.ndarray, scale: np.ndarray | None):
+    """E = sum_i p_i E_i: a float for one network, one value per model for K."""
+    if per_sample.ndim == 1:
+        return float(per_sample.sum() if scale is None else per_sample @ scale)
+    if scale is None:
+        return per_sample.sum(axis=-1)
+    return np.einsum("kn,kn->k", per_sample, np.broadcast_to(scale, per_sample.shape))
+
+
+def _draw(net: Network, row: np.ndarray, random_state) -> None:
+    """Initial weights for one network's parameters ``row`` from its own generator."""
+    rng = np.random.default_rng(random_state)
+    scheme = initializers.get(net.init)
+    for W, b in net.unflatten(row):
+        scheme(rng, W, b)

@@ -20,11 +20,13 @@ from typing import Any
 
 import numpy as np
 
+from .. import activations
 from .._errors import ConfigError, check_choice
 from ..model import TASKS, Model
 
 OPS = ("impute", "affine")
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "step", "softmax")
+# Every registered activation: each exporter implements them all (tests/test_export.py runs each).
+ACTIVATIONS = tuple(activations.available())
 _KEYS = {"impute": ("value",), "affine": ("offset", "scale")}
 LABEL_TYPES = (str, bool, int, float, type(None))
 

@@ -9,8 +9,11 @@ optimizer's ``state`` dict exactly as the NumPy loop would (to rounding), so
 the two paths can be swapped mid-run.
 
 The NumPy code stays the single source of truth: ``Network.loss_and_grad``
-and ``Optimizer.update`` define the arithmetic, and ``tests/test_fast_path.py``
-checks the kernels against them for every optimizer, activation, loss and
+and ``Optimizer.update`` define the arithmetic.  Each optimizer's compiled
+update is its ``kernel``, written beside ``update`` in ``backprop.optim``
+(an optimizer without one trains on the NumPy path); the layers' kernels are
+``layers.py`` and ``block.py``.  ``tests/test_fast_path.py`` checks the
+kernels against the reference for every optimizer, activation, loss and
 regime (float64 to 1e-12).
 
     >>> from backprop import fast
@@ -32,7 +35,8 @@ from .._errors import ConfigError, check_choice
 from . import plan as _plan
 from ._jit import HAVE_NUMBA
 
-__all__ = ["available", "supports", "why_not", "worthwhile", "run_epoch", "run_epochs", "EpochResult"]
+__all__ = ["available", "supports", "why_not", "worthwhile", "run_epoch", "run_epochs", "EpochResult",
+           "run_compiled", "last_gradient"]
 
 
 _EPOCH: Any = None
@@ -43,8 +47,8 @@ def _kernel() -> Any:
     global _EPOCH
     if _EPOCH is None:
         from . import _jit, epoch
-        _jit.invalidate_stale_cache(epoch.train, "epoch.py", "layers.py", "block.py", "optimizers.py",
-                                    "codes.py", "_jit.py")
+        for fn in (epoch.train, epoch._batch, epoch._end_quiet_epoch):
+            _jit.invalidate_stale_cache(fn, "epoch.py", "layers.py", "block.py", "codes.py", "_jit.py")
         _EPOCH = epoch
     return _EPOCH
 
@@ -68,8 +72,8 @@ def why_not(net: Any, optimizer: Any, loss: str = "squared_error",
 def supports(net: Any, optimizer: Any, loss: str = "squared_error", state: dict | None = None) -> bool:
     """Whether :func:`run_epoch` can train ``net`` with ``optimizer`` and ``loss``.
 
-    Covers every activation and loss, and the optimizers sgd (both momentum
-    forms, Nesterov, dampening, weight decay), adagrad, rmsprop (centered,
+    Covers every activation and loss, and every optimizer with a ``kernel``: sgd (both
+    momentum forms, Nesterov, dampening, weight decay), adagrad, rmsprop (centered,
     momentum), adam (amsgrad), adamw, adamax, nadam, rprop and quickprop.
     """
     return why_not(net, optimizer, loss, state) is None
@@ -135,7 +139,7 @@ class _Prepared:
     def __init__(self, net: Any, opt: optim.Optimizer, loss: str):
         self.key = (opt, loss, tuple(net.layer_sizes), tuple(net.activations), net.dtype.str)
         self.plan = _plan.NetPlan(net, loss)
-        self.code = _plan.OPTIMIZERS[type(opt)][0]
+        self.kind = _kernel().kind(opt)
         self.hp = _plan.hyperparameters(opt)
 
 
@@ -170,27 +174,27 @@ def run_epochs(net: Any, optimizer: optim.Optimizer, state: dict, X: np.ndarray,
     concatenated) overrides ``state["learning_rate"]`` for per-iteration
     schedules.  See :func:`run_epoch` for the other arguments.
     """
-    ran, stats = _run(net, optimizer, state, X, T, epochs, loss=loss, reduction=reduction,
-                      sample_weight=sample_weight, weight_decay=weight_decay, grad_clip=grad_clip,
-                      learning_rates=learning_rates, check=check)
-    from ..training.state import epoch_loss
+    ran, stats = run_compiled(net, optimizer, state, X, T, epochs, loss=loss, reduction=reduction,
+                              sample_weight=sample_weight, weight_decay=weight_decay,
+                              grad_clip=grad_clip, learning_rates=learning_rates, check=check)
     out = []
     for e in range(ran):
         s, share, pen, k, n = stats[e].tolist()
-        loss_e = float(epoch_loss(s, share, pen, k, reduction == "mean"))
+        loss_e = (s / share if reduction == "mean" else s) + pen / max(k, 1.0)  # as the trainer's
         out.append(EpochResult(loss_e, int(n), n < k or not math.isfinite(loss_e), s, share, pen,
                                int(k)))
     return out
 
 
-def _run(net: Any, optimizer: optim.Optimizer, state: dict, X: np.ndarray, T: np.ndarray,
-         epochs: Sequence[Any], *, loss: str, reduction: str, sample_weight: np.ndarray | None,
-         weight_decay: float | np.ndarray | None, grad_clip: float | None,
-         learning_rates: np.ndarray | None, check: bool, watch: np.ndarray | None = None,
-         best: np.ndarray | None = None) -> tuple[int, np.ndarray]:
-    """:func:`run_epochs` returning ``(epochs run, stats)``: ``stats[e] = (loss sum, weight sum,
-    penalty sum, batches, updates)``; ``watch``/``best``: see ``epoch.py`` (the trainer's
-    several-epoch calls)."""
+def run_compiled(net: Any, optimizer: optim.Optimizer, state: dict, X: np.ndarray, T: np.ndarray,
+                 epochs: Sequence[Any], *, loss: str, reduction: str,
+                 sample_weight: np.ndarray | None, weight_decay: float | np.ndarray | None,
+                 grad_clip: float | None, learning_rates: np.ndarray | None, check: bool,
+                 watch: np.ndarray | None = None,
+                 best: np.ndarray | None = None) -> tuple[int, np.ndarray]:
+    """:func:`run_epochs` returning the raw ``(epochs run, stats)``: ``stats[e] = (loss sum,
+    weight sum, penalty sum, batches, updates)``; ``watch``/``best``: see ``epoch.py`` (the
+    trainer's several-epoch calls)."""
     opt, prep = _prepare(net, optimizer, loss, state)
     p = prep.plan
     if reduction not in ("sum", "mean"):
@@ -224,12 +228,13 @@ def _run(net: Any, optimizer: optim.Optimizer, state: dict, X: np.ndarray, T: np
     rates = _NO_RATES if learning_rates is None else np.ascontiguousarray(learning_rates, np.float64)
     if rates.size and rates.size != bounds.size - 1:
         raise ConfigError(f"learning_rates needs one rate per batch ({bounds.size - 1}), got {rates.size}")
-    sc = _plan.scalars_in(state)
+    sc = _plan.scalars_in(opt, state)
     stats = np.zeros((ends.size, 5))
-    ran = kernel.train(net.params, p.meta, p.yoff, p.doff, p.loss, p.canonical, p.tiny, X, T, sw,
+    train = kernel.train if prep.kind.cached else kernel.train_uncached
+    ran = train(prep.kind, net.params, p.meta, p.yoff, p.loss, p.canonical, p.tiny, X, T, sw,
                        order, bounds, ends, reduction == "mean", p.weight_mask(net, weight_decay),
-                       float(grad_clip or 0.0), rates, prep.code, prep.hp, sc,
-                       *_plan.state_arrays(opt, state, p.empty), p.ys, p.s_out, p.deltas, p.grad,
+                       float(grad_clip or 0.0), rates, prep.hp, sc, state["step"],
+                       _plan.state_arrays(opt, state, p.empty), p.ys, p.s_out, p.deltas, p.grad,
                        p.blocks(int(np.max(np.diff(bounds))) if bounds.size > 1 else 1), stats,
                        _NO_RATES if watch is None else watch, p.empty if best is None else best)
     _plan.scalars_out(opt, sc, state)
@@ -239,6 +244,11 @@ def _run(net: Any, optimizer: optim.Optimizer, state: dict, X: np.ndarray, T: np
 
 
 _NO_RATES = np.zeros(0)
+
+
+def last_gradient(net: Any) -> np.ndarray:
+    """The gradient of the last batch the kernel trained ``net`` on (its own buffer)."""
+    return _PREPARED[net].plan.grad
 
 
 def run_epoch(net: Any, optimizer: optim.Optimizer, state: dict, X: np.ndarray, T: np.ndarray,

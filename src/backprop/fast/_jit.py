@@ -25,8 +25,8 @@ except ValueError:  # pragma: no cover
 def njit(fn: Callable | None = None, *, cache: bool = False) -> Callable:
     """``numba.njit(nogil=True)`` or the function itself.
 
-    Only the entry point is cached (``cache=True``): it carries every kernel
-    it calls compiled in, and :func:`invalidate_stale_cache` watches their files.
+    Only the entry points of ``epoch.py`` are cached (``cache=True``): each carries the
+    kernels it calls compiled in, and :func:`invalidate_stale_cache` watches their files.
     """
     if fn is None:
         return lambda f: njit(f, cache=cache)
@@ -40,7 +40,8 @@ def invalidate_stale_cache(dispatcher: Callable, *files: str) -> None:
     """Make numba recompile ``dispatcher`` when a kernel file it inlines has changed.
 
     numba's cache checks only the source of the cached function's own file;
-    the epoch kernel inlines ``layers.py`` and ``optimizers.py`` too.  A hash
+    the epoch loops inline ``layers.py`` and ``block.py`` too (the optimizers'
+    kernels are told apart by a hash of their source, see ``epoch.kind``).  A hash
     of all the files is kept beside the cache; when it differs the cache
     index is emptied.  Best effort (it touches numba internals, so any
     failure just leaves numba's own check in charge).

@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import HAVE_SCIPY, njit
-from .codes import IDENTITY, RELU, SIGMOID, SOFTMAX, TANH
-from .layers import _softmax, batch_weight, output_delta, row_scale
+from .codes import IDENTITY, SIGMOID, SOFTMAX, TANH
+from .layers import _activate, _deriv, _softmax, batch_weight, output_delta, row_scale
 
 _LN2_HI = 6.93147180369123816490e-01     # ln 2 split in two (fdlibm): n * _LN2_HI is exact
 _LN2_LO = 1.90821492927058770002e-10
@@ -103,34 +103,22 @@ def activate_block(code, U, work, bits):
         for q in range(size):
             e = work[q] + 1.0
             flat[q] = 1.0 / (1.0 + e) if flat[q] >= 0 else e / (1.0 + e)
-    elif code == RELU:
-        for q in range(size):
-            flat[q] = max(flat[q], 0.0)
     elif code == SOFTMAX:
         for i in range(nb):
             _softmax(flat, i * n, (i + 1) * n)
-    elif code != IDENTITY:                 # step
-        for q in range(size):
-            flat[q] = 1.0 if flat[q] >= 0 else 0.0
+    elif code != IDENTITY:                 # relu, step: the per-sample loop over the whole block
+        _activate(code, flat, 0, size)
 
 
 @njit
 def times_derivative(code, D, Y):
-    """D *= g'(s) given Y = g(s), element-wise on a block."""
+    """D *= g'(s) given Y = g(s), element-wise on a block (``layers._deriv``; the compiler
+    hoists the choice of g out of the loop and vectorises it)."""
     nb, n = D.shape
     d, y = D.reshape(nb * n), Y.reshape(nb * n)
-    if code == TANH:
+    if code != IDENTITY:
         for q in range(nb * n):
-            d[q] = d[q] * (1.0 - y[q] * y[q])
-    elif code == SIGMOID:
-        for q in range(nb * n):
-            d[q] = d[q] * (y[q] * (1.0 - y[q]))
-    elif code == RELU:
-        for q in range(nb * n):
-            d[q] = d[q] * (1.0 if y[q] > 0 else 0.0)
-    elif code != IDENTITY:                 # step
-        for q in range(nb * n):
-            d[q] = d[q] * 0.0
+            d[q] = d[q] * _deriv(code, y[q])
 
 
 @njit

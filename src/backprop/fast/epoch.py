@@ -6,7 +6,13 @@ One iteration on the batch ``order[bounds[i]:bounds[i + 1]]`` is the trainer's
     E, g  = loss and dE/dparams on the batch     (scaled by 1/n or w/sum(w) for "mean")
     g    += lambda * w  (weights only; penalty lambda/2 ||W||^2)
     g    *= c / ||g||  if ||g|| > c               (gradient clipping)
-    t    += 1;  params += rule(g, state)           (``optimizers.py``)
+    t    += 1;  params += rule(g, state)           (the optimizer's ``kernel``)
+
+The rule is the optimizer's own ``kernel`` (written beside its ``update`` in
+``backprop.optim``).  :func:`kind` wraps its name in a :class:`Kind`, whose
+numba type carries the name, so ``train`` is compiled once per optimizer
+kernel -- each such loop kept in numba's on-disk cache like the rest of
+this module -- and dispatched on the type like any other argument.
 
 Epoch e runs batches ``epoch_ends[e-1]:epoch_ends[e]`` and writes
 ``stats[e] = (sum of E (times the batch weight for "mean"), sum of batch
@@ -27,17 +33,89 @@ finite number of the dtype, epochs completed before the call)``.
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import math
+import sys
 
-from . import codes as C
-from . import optimizers as O
+from numba import types
+from numba.extending import (NativeValue, models, overload, register_model, typeof_impl,
+                             unbox)
+
 from ._jit import njit
 from .block import batch_block
 from .layers import backward, batch_weight, forward, output_delta, row_scale
 
 
-@njit
-def _batch(params, meta, yoff, doff, loss, canonical, tiny, X, T, sw, order, lo, hi, mean,
+class KindType(types.Dummy):
+    """numba's type of a :class:`Kind`: one type per kernel name, so one compiled loop each."""
+
+    def __init__(self, name: str):
+        self.kernel_name = name
+        super().__init__(f"Kind({name})")
+
+
+class Kind:
+    """The name of one optimizer kernel, as an argument of ``train`` (see :func:`kind`).
+
+    ``cached``: the kernel's module can be imported again by a later process, so its loop may
+    be kept in numba's on-disk cache (code run by ``exec`` or from ``__main__`` cannot).
+    """
+
+    __slots__ = ("name", "cached", "numba_type")
+
+    def __init__(self, name: str, cached: bool = True):
+        self.name, self.cached, self.numba_type = name, cached, KindType(name)
+
+
+typeof_impl.register(Kind)(lambda val, c: val.numba_type)   # made once: typeof is per call
+register_model(KindType)(models.OpaqueModel)
+
+
+@unbox(KindType)
+def _unbox_kind(typ, obj, c):
+    return NativeValue(c.context.get_dummy_value())
+
+
+_KINDS: dict[type, Kind] = {}
+
+
+def kind(opt) -> Kind:
+    """The :class:`Kind` under which ``train`` runs ``opt``'s kernel: its defining class and a
+    hash of the kernel's source (an edited kernel is a new kind: no stale cache entry serves it)."""
+    owner = next(c for c in type(opt).__mro__ if "kernel" in c.__dict__)
+    k = _KINDS.get(owner)
+    if k is None:
+        try:
+            source = inspect.getsource(owner.kernel).encode()
+        except (OSError, TypeError):  # pragma: no cover - no source file
+            source = owner.kernel.__code__.co_code
+        module = sys.modules.get(owner.__module__)
+        cached = owner.__module__ != "__main__" and getattr(module, "__file__", None) is not None
+        k = Kind(f"{owner.__module__}.{owner.__qualname__}:{hashlib.sha256(source).hexdigest()[:16]}",
+                 cached)
+        _select(k.name, njit(owner.kernel))
+        _KINDS[owner] = k
+    return k
+
+
+def update(kind, hp, sc, grad, params, step, arrays):
+    """Stands for the optimizer kernel of ``kind`` inside ``train`` (see :func:`_select`)."""
+    raise NotImplementedError("only callable from compiled code")
+
+
+def _select(name: str, kernel) -> None:
+    """Make ``update(kind, ...)`` in compiled code call ``kernel(hp, sc, ..., *arrays)``."""
+    @overload(update)
+    def _update(kind, hp, sc, grad, params, step, arrays):
+        if isinstance(kind, KindType) and kind.kernel_name == name:
+            def run(kind, hp, sc, grad, params, step, arrays):
+                kernel(hp, sc, grad, params, step, *arrays)
+            return run
+
+
+@njit(cache=True)
+def _batch(params, meta, yoff, loss, canonical, tiny, X, T, sw, order, lo, hi, mean,
            ys, s_out, deltas, grad, blocks):
     """dE/dparams of one batch into ``grad``; returns (E, batch weight).
 
@@ -56,7 +134,7 @@ def _batch(params, meta, yoff, doff, loss, canonical, tiny, X, T, sw, order, lo,
     total = batch_weight(sw, order, lo, hi)
     E = 0.0
     z = ys[yoff[L]:yoff[L] + K]
-    delta = deltas[doff[L]:doff[L] + K]
+    delta = deltas[yoff[L]:yoff[L] + K]
     for i in range(lo, hi):
         row = order[i]
         forward(params, meta, X, row, ys, yoff, s_out)
@@ -67,32 +145,11 @@ def _batch(params, meta, yoff, doff, loss, canonical, tiny, X, T, sw, order, lo,
             for k in range(K):
                 delta[k] *= scale
         E += e
-        backward(params, meta, X, row, ys, yoff, deltas, doff, grad)
+        backward(params, meta, X, row, ys, yoff, deltas, grad)
     return E, total
 
 
-@njit
-def _update(opt, hp, sc, grad, params, step, gb, rate, A0, A1, A2, A3):
-    sc[C.T_] += 1
-    if opt == C.SGD:
-        O.sgd(hp, sc, grad, params, step, gb, A0)
-    elif opt == C.ADAGRAD:
-        O.adagrad(hp, sc, grad, params, step, gb, rate, A0)
-    elif opt == C.RMSPROP:
-        O.rmsprop(hp, sc, grad, params, step, gb, rate, A0, A1, A2)
-    elif opt == C.ADAM:
-        O.adam(hp, sc, grad, params, step, gb, rate, A0, A1, A2, A3)
-    elif opt == C.ADAMAX:
-        O.adamax(hp, sc, grad, params, step, gb, rate, A0, A1)
-    elif opt == C.NADAM:
-        O.nadam(hp, sc, grad, params, step, gb, rate, A0, A1)
-    elif opt == C.RPROP:
-        O.rprop(hp, sc, grad, params, step, A0, A1)
-    else:
-        O.quickprop(hp, sc, grad, params, step, gb, A0, A1)
-
-
-@njit
+@njit(cache=True)
 def _end_quiet_epoch(watch, stats, e, mean, params, best):
     """``training.epoch.end_epoch`` for one network without validation; False when it diverged."""
     s, share, pen, k = stats[e, 0], stats[e, 1], stats[e, 2], stats[e, 3]
@@ -117,9 +174,9 @@ def _end_quiet_epoch(watch, stats, e, mean, params, best):
 
 
 @njit(cache=True)
-def train(params, meta, yoff, doff, loss, canonical, tiny, X, T, sw, order, bounds, epoch_ends,
-          mean, wd_mask, clip, rates, opt, hp, sc, step, gb, rate, A0, A1, A2, A3,
-          ys, s_out, deltas, grad, blocks, stats, watch, best):
+def train(kind, params, meta, yoff, loss, canonical, tiny, X, T, sw, order, bounds, epoch_ends,
+          mean, wd_mask, clip, rates, hp, sc, step, arrays, ys, s_out, deltas, grad, blocks,
+          stats, watch, best):
     """Run the epochs; returns how many ran (fewer than asked after a non-finite loss)."""
     P = params.shape[0]
     first = 0
@@ -127,7 +184,7 @@ def train(params, meta, yoff, doff, loss, canonical, tiny, X, T, sw, order, boun
         for c in range(5):
             stats[e, c] = 0.0
         for b in range(first, epoch_ends[e]):
-            E, share = _batch(params, meta, yoff, doff, loss, canonical, tiny, X, T, sw, order,
+            E, share = _batch(params, meta, yoff, loss, canonical, tiny, X, T, sw, order,
                               bounds[b], bounds[b + 1], mean, ys, s_out, deltas, grad, blocks)
             penalty = 0.0
             if wd_mask.shape[0] > 0:
@@ -153,11 +210,17 @@ def train(params, meta, yoff, doff, loss, canonical, tiny, X, T, sw, order, boun
                     for p in range(P):
                         grad[p] *= f
             if rates.shape[0] > 0:
-                sc[C.LR] = rates[b]
-            _update(opt, hp, sc, grad, params, step, gb, rate, A0, A1, A2, A3)
+                sc[1] = rates[b]
+            sc[0] += 1
+            update(kind, hp, sc, grad, params, step, arrays)
             stats[e, 4] += 1
         first = epoch_ends[e]
         if watch.shape[0] > 0 and e < epoch_ends.shape[0] - 1:
             if not _end_quiet_epoch(watch, stats, e, mean, params, best):
                 return e + 1
     return epoch_ends.shape[0]
+
+
+# The same loop without the on-disk cache, for kernels whose module a later process cannot
+# import again (numba would fail to rebuild their environment from the cache).
+train_uncached = njit(train.py_func)

@@ -10,7 +10,7 @@ as loops over flat buffers so a whole epoch runs without the interpreter:
     delta_{l-1} = (delta_l W_l) * g'_{l-1}(y_{l-1})                   (backward)
 
 Layer table ``meta[l] = (w_offset, b_offset, n_in, n_out, activation code)``;
-activations per layer are stored flat at ``yoff[l]`` with row stride n_l.
+activations and deltas per layer are stored flat at ``yoff[l]`` with row stride n_l.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from __future__ import annotations
 import math
 
 from ._jit import njit
-from .codes import (BINARY_CROSS_ENTROPY, CROSS_ENTROPY, IDENTITY, RELU, SIGMOID, SOFTMAX, STEP,
-                    SQUARED_ERROR, TANH)
+from .codes import (BINARY_CROSS_ENTROPY, CROSS_ENTROPY, IDENTITY, RELU, SIGMOID, SOFTMAX,
+                    SQUARED_ERROR, STEP, TANH)
 
 
 @njit
@@ -162,12 +162,12 @@ def row_scale(sw, row, total, mean, nb):
 
 
 @njit
-def backward(params, meta, X, row, ys, yoff, deltas, doff, grad):
-    """Add this sample's dE/dW, dE/db to ``grad`` given dE/ds of the output at ``deltas[doff[L]:]``."""
+def backward(params, meta, X, row, ys, yoff, deltas, grad):
+    """Add this sample's dE/dW, dE/db to ``grad`` given dE/ds of the output at ``deltas[yoff[L]:]``."""
     L = meta.shape[0]
     for l in range(L - 1, -1, -1):
         wo, bo, n_in, n_out = meta[l, 0], meta[l, 1], meta[l, 2], meta[l, 3]
-        d = doff[l + 1]
+        d = yoff[l + 1]
         for j in range(n_out):
             dj = deltas[d + j]
             w = wo + j * n_in
@@ -180,13 +180,13 @@ def backward(params, meta, X, row, ys, yoff, deltas, doff, grad):
                     grad[w + k] += dj * ys[prev + k]
             grad[bo + j] += dj
         if l > 0:
-            dp, prev, code = doff[l], yoff[l], meta[l - 1, 4]
+            prev, code = yoff[l], meta[l - 1, 4]      # layer l-1's delta at its outputs' offset
             for k in range(n_in):
-                deltas[dp + k] = 0.0
+                deltas[prev + k] = 0.0
             for j in range(n_out):
                 dj = deltas[d + j]
                 w = wo + j * n_in
                 for k in range(n_in):
-                    deltas[dp + k] += dj * params[w + k]
+                    deltas[prev + k] += dj * params[w + k]
             for k in range(n_in):
-                deltas[dp + k] = deltas[dp + k] * _deriv(code, ys[prev + k])
+                deltas[prev + k] = deltas[prev + k] * _deriv(code, ys[prev + k])

@@ -1,8 +1,10 @@
-"""Translate a network, loss and optimizer (with its state dict) into the kernels' arrays.
+"""Translate a network, loss and optimizer (with its state dict) into the kernels' arguments.
 
-The kernels take codes and flat arrays only; this module is the one place
-that knows how the reference objects map onto them, and it writes the
-scalar state back after a run so the NumPy loop can carry on from it.
+The kernels take codes, tuples and flat arrays only.  The network's side is
+:class:`NetPlan`; the optimizer's side is what the optimizer declares beside
+its ``kernel`` (``kernel_hp``, ``kernel_state``, ``kernel_scalars``; see
+:mod:`backprop.optim.base`), read here and written back after a run so the
+NumPy loop can carry on from the same state.
 """
 
 from __future__ import annotations
@@ -11,73 +13,55 @@ from typing import Any
 
 import numpy as np
 
-from .. import activations, losses
+from .. import losses
 from .._errors import ConfigError
-from ..optim import adam, first_order, local
-from . import codes as K
-from . import codes as O
-
-ACTIVATIONS = {"identity": K.IDENTITY, "sigmoid": K.SIGMOID, "tanh": K.TANH, "relu": K.RELU,
-               "step": K.STEP, "softmax": K.SOFTMAX}
-LOSSES = {"squared_error": K.SQUARED_ERROR, "binary_cross_entropy": K.BINARY_CROSS_ENTROPY,
-          "cross_entropy": K.CROSS_ENTROPY}
-
-# optimizer class -> (code, state keys for A0..A3, scalar state keys written back)
-OPTIMIZERS: dict[type, tuple[int, tuple[str, ...], tuple[str, ...]]] = {
-    first_order.SGD: (O.SGD, ("momentum_buffer",), ()),
-    first_order.Adagrad: (O.ADAGRAD, ("sum_sq",), ()),
-    first_order.RMSprop: (O.RMSPROP, ("v", "grad_avg", "momentum_buffer"), ()),
-    adam.Adam: (O.ADAM, ("m", "v", "v_max", "decay_step"), ("bias_correction1", "bias_correction2")),
-    adam.AdamW: (O.ADAM, ("m", "v", "v_max", "decay_step"), ("bias_correction1", "bias_correction2")),
-    adam.Adamax: (O.ADAMAX, ("m", "u"), ("bias_correction1",)),
-    adam.NAdam: (O.NADAM, ("m", "v"), ("bias_correction2", "mu", "mu_next", "mu_product")),
-    local.Rprop: (O.RPROP, ("step_size", "prev_grad"), ()),
-    local.Quickprop: (O.QUICKPROP, ("prev_grad", "prev_step"), ()),
-}
-SCALARS = ("t", "learning_rate", "bias_correction1", "bias_correction2", "mu", "mu_next",
-           "mu_product")
-
-
-def hyperparameters(opt: Any) -> np.ndarray:
-    """The ``hp`` vector of ``optimizers.py`` for ``opt``."""
-    h = opt.hyperparameters
-    code = OPTIMIZERS[type(opt)][0]
-    if code == O.SGD:
-        v = [h["momentum"], h["dampening"], h["nesterov"], h["weight_decay"], h["lecture_form"]]
-    elif code == O.ADAGRAD:
-        v = [h["lr_decay"], h["weight_decay"], h["eps"]]
-    elif code == O.RMSPROP:
-        v = [h["rho"], h["eps"], h["weight_decay"], h["momentum"], h["centered"]]
-    elif code == O.ADAM:
-        v = [h["beta1"], h["beta2"], h["eps"], h["weight_decay"], h["amsgrad"],
-             not opt.coupled_weight_decay]
-    elif code == O.ADAMAX:
-        v = [h["beta1"], h["beta2"], h["eps"], h["weight_decay"]]
-    elif code == O.NADAM:
-        v = [h["beta1"], h["beta2"], h["eps"], h["weight_decay"], h["momentum_decay"]]
-    elif code == O.RPROP:
-        v = [*opt.etas, *opt.step_sizes]
-    else:
-        v = [h["mu"], h["weight_decay"], h["eps"]]
-    return np.array(v, dtype=np.float64)
+from . import codes
 
 
 def why_not(net: Any, opt: Any, loss: str) -> str | None:
     """Why the fast path cannot run this combination (None when it can)."""
-    if type(opt) not in OPTIMIZERS:
-        return f"optimizer {getattr(opt, 'name', opt)!r} has no compiled kernel"
+    if getattr(type(opt), "kernel", None) is None:
+        return (f"optimizer {getattr(opt, 'name', opt)!r} has no compiled kernel "
+                "(it trains on the NumPy path)")
     if net.params.ndim != 1:
         return "the fast path trains one network (params of shape (P,))"
     try:
         lossf = losses.get(loss)
     except ConfigError as err:
         return str(err)
-    if lossf.name not in LOSSES:
+    if lossf.name not in codes.LOSSES:
         return f"loss {lossf.name!r} has no compiled kernel"
     for layer in net.layers:
-        if layer.activation.name not in ACTIVATIONS:
+        if layer.activation.name not in codes.ACTIVATIONS:
             return f"activation {layer.activation.name!r} has no compiled kernel"
     return None
+
+
+def hyperparameters(opt: Any) -> tuple[float, ...]:
+    """The kernel's ``hp``: the attributes named in ``kernel_hp``, as floats (pairs flattened)."""
+    out: list[float] = []
+    for name in type(opt).kernel_hp:
+        value = getattr(opt, name)
+        out.extend(float(v) for v in (value if isinstance(value, tuple) else (value,)))
+    return tuple(out)
+
+
+def state_arrays(opt: Any, state: dict, empty: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The state arrays named in ``kernel_state`` (``empty`` where the state has none)."""
+    return tuple(state.get(key, empty) for key in type(opt).kernel_state)
+
+
+def scalars_in(opt: Any, state: dict) -> np.ndarray:
+    """``sc = [t, learning_rate, *kernel_scalars]``."""
+    keys = type(opt).kernel_scalars
+    return np.array([state["t"], state["learning_rate"], *(state[k] for k in keys)], np.float64)
+
+
+def scalars_out(opt: Any, sc: np.ndarray, state: dict) -> None:
+    """Write the kernel's scalars back into ``state`` (the learning rate stays the caller's)."""
+    state["t"] = int(sc[0])
+    for i, key in enumerate(type(opt).kernel_scalars):
+        state[key] = float(sc[2 + i])
 
 
 class NetPlan:
@@ -87,30 +71,29 @@ class NetPlan:
         sizes = net.layer_sizes
         rows, at = [], 0
         for (n_in, n_out), layer in zip(zip(sizes[:-1], sizes[1:]), net.layers):
-            rows.append((at, at + n_in * n_out, n_in, n_out, ACTIVATIONS[layer.activation.name]))
+            rows.append((at, at + n_in * n_out, n_in, n_out, codes.ACTIVATIONS[layer.activation.name]))
             at += n_in * n_out + n_out
         self.meta = np.array(rows, dtype=np.int64)
-        self.yoff = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        self.doff = self.yoff.copy()
+        self.yoff = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)  # outputs and deltas
         dtype = net.dtype
         self.ys = np.zeros(int(self.yoff[-1]), dtype)
         self.deltas = np.zeros(int(self.yoff[-1]), dtype)
         self.s_out = np.zeros(sizes[-1], dtype)
         self.grad = np.zeros(net.params.size, dtype)
         lossf = losses.get(loss)
-        self.loss = LOSSES[lossf.name]
+        self.loss = codes.LOSSES[lossf.name]
         self.canonical = net.layers[-1].activation.name == lossf.canonical
         self.tiny = float(np.finfo(dtype).tiny)
         self.empty = np.zeros(0, dtype)
         self._masks: dict[float, np.ndarray] = {}
         self._rows = 0
         self._blocks: tuple = ()
-        self.net_layout = (tuple(sizes), tuple(net.activations), dtype.str, lossf.name)
+        self.sizes = tuple(sizes)
 
     def blocks(self, rows: int) -> tuple:
         """Work buffers of ``block.batch_block`` for batches of up to ``rows`` rows (kept)."""
         if rows > self._rows:
-            sizes, dtype = self.net_layout[0], self.grad.dtype
+            sizes, dtype = self.sizes, self.grad.dtype
             self._rows = max(rows, 2)
             widest = max(sizes[1:])
             self._blocks = (np.zeros(self._rows * int(self.yoff[-1]), dtype),
@@ -128,32 +111,6 @@ class NetPlan:
         lam = float(weight_decay)
         mask = self._masks.get(lam)
         if mask is None:
-            from ..training.setup import decay_mask
-            mask = decay_mask(net, lam)
+            mask = net.weight_mask * lam
             self._masks = {lam: mask}
         return mask
-
-
-def check_activations() -> None:
-    """Every registered activation/loss has a code (a guard for new registrations)."""
-    missing = set(activations.available()) - set(ACTIVATIONS)
-    missing |= set(losses.available()) - set(LOSSES)
-    if missing:  # pragma: no cover - fails only when the registry grows
-        raise ConfigError(f"no compiled kernel for {sorted(missing)}")
-
-
-def state_arrays(opt: Any, state: dict, empty: np.ndarray) -> tuple:
-    """``(step, g, effective_learning_rate, A0, A1, A2, A3)`` from the state dict (``empty`` if absent)."""
-    keys = OPTIMIZERS[type(opt)][1]
-    arrs = [state.get(k, empty) for k in keys] + [empty] * (4 - len(keys))
-    return (state["step"], state.get("g", empty), state.get("effective_learning_rate", empty), *arrs)
-
-
-def scalars_in(state: dict) -> np.ndarray:
-    return np.array([state.get(k, 1.0 if k == "mu_product" else 0.0) for k in SCALARS])
-
-
-def scalars_out(opt: Any, sc: np.ndarray, state: dict) -> None:
-    state["t"] = int(sc[0])
-    for key in OPTIMIZERS[type(opt)][2]:
-        state[key] = float(sc[SCALARS.index(key)])

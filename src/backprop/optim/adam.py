@@ -15,12 +15,12 @@ and ``effective_learning_rate``, the per-weight rate that multiplies
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from .base import State, register
-from .first_order import NONNEG, OPEN, UNIT_OPEN, ElementwiseOptimizer
+from .base import NONNEG, OPEN, UNIT_OPEN, ElementwiseOptimizer, State, register
 
 __all__ = ["Adam", "AdamW", "Adamax", "NAdam"]
 
@@ -104,6 +104,39 @@ class Adam(ElementwiseOptimizer):
             s += decay
         return s, state
 
+    kernel_hp = ("beta1", "beta2", "eps", "weight_decay", "amsgrad", "coupled_weight_decay")
+    kernel_state = ("g", "m", "v", "v_max", "decay_step", "effective_learning_rate")
+    kernel_scalars = ("bias_correction1", "bias_correction2")
+
+    @staticmethod
+    def kernel(hp, sc, grad, params, step, g_out, m, v, v_max, decay, rate):
+        b1, b2, eps, wd, amsgrad, coupled = hp
+        t, eta = sc[0], sc[1]
+        bc1 = 1.0 / (1.0 - math.pow(b1, t))
+        bc2 = 1.0 / (1.0 - math.pow(b2, t))
+        sc[2], sc[3] = bc1, bc2
+        cwd = wd if coupled else 0.0
+        dscale = -wd * eta
+        for p in range(params.shape[0]):
+            g = params[p] * cwd + grad[p] if cwd != 0.0 else grad[p]
+            if cwd != 0.0:
+                g_out[p] = g
+            m[p] += (g - m[p]) * (1.0 - b1)
+            v[p] = v[p] * b2 + (g * g) * (1.0 - b2)
+            vv = v[p]
+            if amsgrad:
+                vv = max(v_max[p], vv)
+                v_max[p] = vv
+            r = eta / (math.sqrt(vv * bc2) + eps)
+            rate[p] = r
+            s = (m[p] * r) * -bc1
+            if not coupled and wd != 0.0:
+                dec = params[p] * dscale
+                decay[p] = dec
+                s += dec
+            step[p] = s
+            params[p] += s
+
 
 @register
 class AdamW(Adam):
@@ -161,6 +194,28 @@ class Adamax(ElementwiseOptimizer):
         s *= -bc1
         return s, state
 
+    kernel_hp = ("beta1", "beta2", "eps", "weight_decay")
+    kernel_state = ("g", "m", "u", "effective_learning_rate")
+    kernel_scalars = ("bias_correction1",)
+
+    @staticmethod
+    def kernel(hp, sc, grad, params, step, g_out, m, u, rate):
+        b1, b2, eps, wd = hp
+        eta = sc[1]
+        bc1 = 1.0 / (1.0 - math.pow(b1, sc[0]))
+        sc[2] = bc1
+        for p in range(params.shape[0]):
+            g = params[p] * wd + grad[p] if wd != 0.0 else grad[p]
+            if wd != 0.0:
+                g_out[p] = g
+            m[p] += (g - m[p]) * (1.0 - b1)
+            u[p] = max(u[p] * b2, abs(g) + eps)
+            r = eta / u[p]
+            rate[p] = r
+            s = (m[p] * r) * -bc1
+            step[p] = s
+            params[p] += s
+
 
 @register
 class NAdam(ElementwiseOptimizer):
@@ -170,12 +225,15 @@ class NAdam(ElementwiseOptimizer):
     and the step looks one momentum step ahead::
 
         g = dE/dw + weight_decay w
-        m, v as in Adam;  P_t = mu_1 mu_2 ... mu_t
-        step = -eta / (sqrt(v_hat) + eps) [ (1 - mu_t) / (1 - P_t) g
-                                            + mu_{t+1} / (1 - P_t mu_{t+1}) m ]
+        m, v as in Adam;  P_t = mu_1 mu_2 ... mu_t;  denom = sqrt(v / (1 - beta2^t)) + eps
+        step = -eta (1 - mu_t) / (1 - P_t) g / denom
+               - eta mu_{t+1} / (1 - P_t mu_{t+1}) m / denom       (the momentum term)
+
+    Each term is computed as PyTorch computes its two parameter updates.
 
     State: ``m``, ``v``, ``mu`` (mu_t), ``mu_next``, ``mu_product`` (P_t),
-    ``bias_correction2`` and ``effective_learning_rate`` = eta / (sqrt(v_hat) + eps).
+    ``bias_correction2``, ``momentum_step`` (the second term) and
+    ``effective_learning_rate`` = eta / denom.
     """
 
     name = "nadam"
@@ -186,6 +244,7 @@ class NAdam(ElementwiseOptimizer):
 
     def init(self, params: np.ndarray) -> State:
         return self._state(params, m=np.zeros_like(params), v=np.zeros_like(params),
+                           momentum_step=np.zeros_like(params),
                            effective_learning_rate=np.zeros_like(params), mu=0.0, mu_next=0.0,
                            mu_product=1.0, bias_correction2=1.0)
 
@@ -196,18 +255,50 @@ class NAdam(ElementwiseOptimizer):
         eta, s, rate = state["learning_rate"], state["step"], state["effective_learning_rate"]
         g = self._grad(grad, state, params)
         _moments(g, state, b1, self.beta2)
-        state["bias_correction2"] = bc2 = 1.0 / (1.0 - self.beta2 ** t)
+        bc = 1.0 - self.beta2 ** t
+        state["bias_correction2"] = 1.0 / bc
         state["mu"] = mu = b1 * (1.0 - 0.5 * 0.96 ** (t * self.momentum_decay))
         state["mu_next"] = mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * self.momentum_decay))
         state["mu_product"] = prod = state["mu_product"] * mu
-        c_g = -(1.0 - mu) / (1.0 - prod)
-        c_m = -mu_next / (1.0 - prod * mu_next)
-        np.multiply(state["v"], bc2, out=rate)
+        c_g = -eta * (1.0 - mu) / (1.0 - prod)
+        c_m = (-eta * mu_next) / (1.0 - prod * mu_next)
+        np.divide(state["v"], bc, out=rate)
         np.sqrt(rate, out=rate)
-        rate += self.eps
+        rate += self.eps                            # rate holds denom for now
+        ms = state["momentum_step"]
+        np.multiply(state["m"], c_m, out=ms)
+        ms /= rate
+        np.multiply(g, c_g, out=s)
+        s /= rate
+        s += ms
         np.divide(eta, rate, out=rate)
-        np.multiply(state["m"], c_m / c_g, out=s)   # s = (c_g g + c_m m) eta / denom
-        s += g
-        s *= c_g
-        s *= rate
         return s, state
+
+    kernel_hp = ("beta1", "beta2", "eps", "weight_decay", "momentum_decay")
+    kernel_state = ("g", "m", "v", "momentum_step", "effective_learning_rate")
+    kernel_scalars = ("bias_correction2", "mu", "mu_next", "mu_product")
+
+    @staticmethod
+    def kernel(hp, sc, grad, params, step, g_out, m, v, m_step, rate):
+        b1, b2, eps, wd, psi = hp
+        t, eta = sc[0], sc[1]
+        bc = 1.0 - math.pow(b2, t)
+        mu = b1 * (1.0 - 0.5 * math.pow(0.96, t * psi))
+        mu_next = b1 * (1.0 - 0.5 * math.pow(0.96, (t + 1) * psi))
+        prod = sc[5] * mu
+        sc[2], sc[3], sc[4], sc[5] = 1.0 / bc, mu, mu_next, prod
+        c_g = -eta * (1.0 - mu) / (1.0 - prod)
+        c_m = (-eta * mu_next) / (1.0 - prod * mu_next)
+        for p in range(params.shape[0]):
+            g = params[p] * wd + grad[p] if wd != 0.0 else grad[p]
+            if wd != 0.0:
+                g_out[p] = g
+            m[p] += (g - m[p]) * (1.0 - b1)
+            v[p] = v[p] * b2 + (g * g) * (1.0 - b2)
+            d = math.sqrt(v[p] / bc) + eps
+            ms = (m[p] * c_m) / d
+            m_step[p] = ms
+            rate[p] = eta / d
+            s = (g * c_g) / d + ms
+            step[p] = s
+            params[p] += s

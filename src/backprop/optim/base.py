@@ -19,17 +19,32 @@ products) declare ``needs_oracle = True`` and take ``oracle=`` in
 where needed, Jacobian / Fisher / Hessian-vector products.  They are
 full-batch methods (``full_batch_only = True``); the trainer refuses to run
 them on mini-batches.
+
+An element-wise rule may also carry its compiled form, for :mod:`backprop.fast`:
+``kernel`` is a plain Python loop over the parameters (numba compiles it into
+the epoch loop; this package never imports numba), written next to ``update``
+in the same order of operations, so both give the same numbers::
+
+    kernel(hp, sc, grad, params, step, *arrays)
+
+``hp`` holds the attributes named in ``kernel_hp`` as floats (pairs
+flattened), ``sc`` is the array ``[t, learning_rate, *kernel_scalars]`` (t
+already counts this update; the kernel writes its scalars back), ``arrays``
+are the state arrays named in ``kernel_state`` (an empty array where the
+state has none).  The kernel writes the step into ``step`` and adds it to
+``params``.  An optimizer without a kernel trains on the NumPy path only
+(``backprop.fast.why_not`` says so).
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
 from .._errors import ConfigError, check_choice, check_range
 
-__all__ = ["Optimizer", "register", "get", "available"]
+__all__ = ["Optimizer", "ElementwiseOptimizer", "register", "get", "available"]
 
 State = dict[str, Any]
 
@@ -54,6 +69,10 @@ class Optimizer:
     ranges: ClassVar[dict[str, tuple]] = {}
     needs_oracle: ClassVar[bool] = False
     full_batch_only: ClassVar[bool] = False
+    kernel: ClassVar[Callable[..., None] | None] = None   # the compiled update (module docstring)
+    kernel_hp: ClassVar[tuple[str, ...]] = ()
+    kernel_state: ClassVar[tuple[str, ...]] = ()
+    kernel_scalars: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, **hyperparameters: Any):
         unknown = sorted(set(hyperparameters) - set(self.defaults))
@@ -89,6 +108,37 @@ class Optimizer:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters.items())
         return f"{type(self).__name__}({args})"
+
+
+OPEN = (0.0, None, True)          # (0, inf)
+NONNEG = (0.0, None)              # [0, inf)
+UNIT = (0.0, 1.0)                 # [0, 1]
+UNIT_OPEN = (0.0, 1.0, False, True)   # [0, 1)
+
+
+class ElementwiseOptimizer(Optimizer):
+    """Shared plumbing: coupled weight decay into the buffer ``state["g"]``.
+
+    With ``weight_decay > 0`` the state holds ``g``, the gradient the rule
+    actually uses, ``dE/dw + weight_decay * w`` (L2 regularisation, coupled:
+    it passes through the adaptive scaling like the loss gradient does).
+    """
+
+    coupled_weight_decay = True
+
+    def _state(self, params: np.ndarray, **arrays: Any) -> State:
+        if self.coupled_weight_decay and self.hyperparameters.get("weight_decay", 0.0):
+            arrays["g"] = np.zeros_like(params)
+        return super()._state(params, **arrays)
+
+    def _grad(self, grad: np.ndarray, state: State, params: np.ndarray) -> np.ndarray:
+        """``dE/dw + weight_decay * w`` written into ``state["g"]`` (``grad`` itself without decay)."""
+        if not (self.coupled_weight_decay and self.hyperparameters.get("weight_decay", 0.0)):
+            return grad
+        g = state["g"]
+        np.multiply(params, self.weight_decay, out=g)
+        g += grad
+        return g
 
 
 def register(cls: type[Optimizer]) -> type[Optimizer]:

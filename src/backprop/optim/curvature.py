@@ -4,6 +4,8 @@ Everything here works on one network whose parameters already hold theta,
 on its forward trace ``ys = [x, y_1, ..., z]`` and pre-activations
 ``us = [u_1, ..., s]`` (``Network.forward_trace``).  Notation as in
 :mod:`backprop.network`: ``delta_l = dE/du_l`` per sample, shape (n, n_out).
+The backward pass is always the network's own
+(:meth:`~backprop.Network.backward_deltas`); what differs is what is kept of it.
 
 * Per-sample backprop keeps the rows apart: the gradient of sample i is the
   outer product ``delta_l[i] y_{l-1}[i]^T`` (weights) and ``delta_l[i]``
@@ -13,16 +15,17 @@ on its forward trace ``ys = [x, y_1, ..., z]`` and pre-activations
   r = 0 pushed through the forward pass and then through backprop:
 
       R{u_l} = R{y_l-1} W_l^T + y_l-1 V_l^T + c_l        (V, c: v's views)
-      R{y_l} = g'(u_l) R{u_l}
+      R{y_l} = g'(u_l) R{u_l}                            (``Activation.jvp``)
       R{delta_l} = R of "g'(u_l) * a_l",  a_l = delta_l+1 W_l+1 (dE/dz at the output)
       R{a_l} = R{delta_l+1} W_l+1 + delta_l+1 V_l+1
       R{dE/dW_l} = R{delta_l}^T y_l-1 + delta_l^T R{y_l-1}
 
-  and R{dE/dtheta} = H v exactly.  For element-wise g the second derivative
-  is written through the output as g''(u) = h(z) g'(u), so
-  R{g'(u) a} = h(z) R{z} a + g'(u) R{a}.
+  and R{dE/dtheta} = H v exactly.  The second derivatives come from the
+  records: ``Activation.r_backward`` (g''(u) = h(z) g'(u) for element-wise
+  g) and ``Loss.curvature`` (d^2 l / dz^2).
 * Gauss-Newton and Fisher products use the same forward R{z} = J_z v and
-  one ordinary backward pass: G v = J^T (H_out J v) (Schraudolph 2002).
+  one ordinary backward pass: G v = J^T (H_out J v) (Schraudolph 2002), with
+  H_out from ``Loss.curvature`` or ``Loss.fisher``.
 """
 
 from __future__ import annotations
@@ -33,50 +36,17 @@ import numpy as np
 
 from .._netcheck import layer_views
 
-# h(z) with g''(u) = h(z) g'(u), for element-wise activations (0: piecewise linear).
-_H = {"sigmoid": lambda z: 1.0 - 2.0 * z, "tanh": lambda z: -2.0 * z}
-
-# d^2 loss / dz^2 (diagonal) for the Gauss-Newton matrix split at z (non-canonical pairs).
-_LOSS_ZZ = {
-    "squared_error": lambda z, t: np.ones_like(z),
-    "binary_cross_entropy": lambda z, t: t / _clip(z) ** 2 + (1 - t) / _clip(1 - z) ** 2,
-    "cross_entropy": lambda z, t: t / _clip(z) ** 2,
-}
-# Fisher information of the output distribution in terms of its mean z (true Fisher).
-_FISHER_ZZ = {
-    "squared_error": lambda z, t: np.ones_like(z),                 # Gaussian, unit variance
-    "binary_cross_entropy": lambda z, t: 1.0 / _clip(z * (1 - z)),  # Bernoulli
-    "cross_entropy": lambda z, t: 1.0 / _clip(z),                   # categorical
-}
-
-
-def _clip(a: np.ndarray) -> np.ndarray:
-    return np.maximum(a, np.finfo(a.dtype).tiny ** 0.5)
-
 
 def output_delta(net, lossf, z: np.ndarray, T: np.ndarray) -> np.ndarray:
     """Per-sample dl_i/ds (unweighted): ``z - t`` for canonical pairs, else g'(s) dl/dz."""
-    act = net.layers[-1].activation
-    if act.name == lossf.canonical:
-        return z - T
-    return act.backward(z, lossf.dz(z, T), out=np.empty_like(z))
-
-
-def backward_deltas(net, ys: Sequence[np.ndarray], delta: np.ndarray):
-    """``(l, delta_l)`` per sample for l = L-1, ..., 0, from the output delta dE/ds back:
-    delta_l-1 = g'(u_l-1) * (delta_l W_l), as in ``Network._backward``."""
-    for l in range(len(net.layers) - 1, -1, -1):
-        yield l, delta
-        if l > 0:
-            delta = net.layers[l - 1].activation.backward(ys[l], delta @ net.layers[l].W,
-                                                          out=np.empty_like(ys[l]))
+    return lossf.delta(net.layers[-1].activation, z, T, out=np.empty_like(z))
 
 
 def per_sample_backprop(net, ys: Sequence[np.ndarray], delta: np.ndarray) -> np.ndarray:
     """Rows of dE_i/dtheta, shape (n, P), given each sample's output delta dE_i/ds."""
     rows = np.empty((delta.shape[0], net.n_params), net.dtype)
     views = layer_views(net.layer_sizes, rows)
-    for l, d in backward_deltas(net, ys, delta):
+    for l, d, _ in net.backward_deltas(ys, delta):
         gW, gb = views[l]
         np.multiply(d[:, :, None], ys[l][:, None, :], out=gW)
         gb[...] = d
@@ -99,28 +69,8 @@ def r_forward(net, ys: Sequence[np.ndarray], v: np.ndarray) -> tuple[list, list]
     rys, rus = [np.zeros_like(ys[0])], []
     for l, ((V, c), layer) in enumerate(zip(net.unflatten(v), net.layers)):
         rus.append(rys[l] @ layer.W.T + ys[l] @ V.T + c)
-        rys.append(_jvp(layer.activation, ys[l + 1], rus[-1]))
+        rys.append(layer.activation.jvp(ys[l + 1], rus[-1]))
     return rus, rys
-
-
-def _jvp(act, z: np.ndarray, ru: np.ndarray) -> np.ndarray:
-    """R{z} from R{u}: g'(u) R{u}, or the softmax Jacobian z (R{u} - <z, R{u}>)."""
-    if act.elementwise:
-        return act.deriv(z) * ru
-    return z * (ru - np.einsum("ij,ij->i", z, ru)[:, None])
-
-
-def _r_backward(act, z, rz, a, ra):
-    """R{dE/du} for dE/du = act.backward(z, a), given R{z} and R{a}."""
-    if act.elementwise:
-        h = _H.get(act.name)
-        out = act.deriv(z) * ra
-        if h is not None:
-            out += h(z) * rz * a
-        return out
-    za = np.einsum("ij,ij->i", z, a)[:, None]
-    inner = np.einsum("ij,ij->i", rz, a)[:, None] + np.einsum("ij,ij->i", z, ra)[:, None]
-    return rz * (a - za) + z * (ra - inner)
 
 
 def hessian_vector(net, lossf, ys, T, p, v) -> np.ndarray:
@@ -129,26 +79,23 @@ def hessian_vector(net, lossf, ys, T, p, v) -> np.ndarray:
     z = ys[-1]
     rys = r_forward(net, ys, v)[1]
     if act.name == lossf.canonical:       # delta = z - t, so R{delta} = R{z}
-        delta, rdelta = z - T, rys[-1].copy()
+        rdelta = rys[-1].copy()
     else:
         a = lossf.dz(z, T)
-        ra = _LOSS_ZZ[lossf.name](z, T) * rys[-1]
-        delta = act.backward(z, a, out=np.empty_like(z))
-        rdelta = _r_backward(act, z, rys[-1], a, ra)
-    delta *= p[:, None]
+        rdelta = act.r_backward(z, rys[-1], a, lossf.curvature(z, T) * rys[-1])
+    delta = output_delta(net, lossf, z, T) * p[:, None]
     rdelta *= p[:, None]
     out = np.empty(net.n_params, net.dtype)
     views, vviews = net.unflatten(out), net.unflatten(v)
-    for l in range(len(net.layers) - 1, -1, -1):
+    upper = None                           # delta_l+1, for R{a_l}
+    for l, d, a in net.backward_deltas(ys, delta):
+        if a is not None:                  # R{delta_l} from R{a_l} = R{delta_l+1} W + delta_l+1 V
+            ra = rdelta @ net.layers[l + 1].W + upper @ vviews[l + 1][0]
+            rdelta = net.layers[l].activation.r_backward(ys[l + 1], rys[l + 1], a, ra)
         gW, gb = views[l]
-        gW[...] = rdelta.T @ ys[l] + delta.T @ rys[l]
+        gW[...] = rdelta.T @ ys[l] + d.T @ rys[l]
         gb[...] = rdelta.sum(axis=0)
-        if l > 0:
-            W, V = net.layers[l].W, vviews[l][0]
-            a, ra = delta @ W, rdelta @ W + delta @ V
-            prev = net.layers[l - 1].activation
-            delta = prev.backward(ys[l], a, out=np.empty_like(a))
-            rdelta = _r_backward(prev, ys[l], rys[l], a, ra)
+        upper = d
     return out
 
 
@@ -157,15 +104,15 @@ def curvature_vector(net, lossf, ys, T, p, v, kind: str) -> np.ndarray:
 
     Canonical pairs: both equal J_s^T (d^2 l / ds^2) J_s v and d^2 l/ds^2 R{s} = R{z},
     so the backward pass starts from p_i R{z_i}.  Other pairs split at z:
-    J_z^T M J_z v with M = d^2 l/dz^2 (Gauss-Newton) or the output distribution's
-    Fisher in its mean z (Gaussian 1, Bernoulli 1/(z(1-z)), categorical 1/z).
+    J_z^T M J_z v with M = d^2 l/dz^2 (``Loss.curvature``, Gauss-Newton) or the output
+    distribution's Fisher in its mean z (``Loss.fisher``).
     """
     act = net.layers[-1].activation
     rz = r_forward(net, ys, v)[1][-1]
     if act.name == lossf.canonical:
         delta = rz
     else:
-        M = (_LOSS_ZZ if kind == "gauss_newton" else _FISHER_ZZ)[lossf.name](ys[-1], T)
+        M = (lossf.curvature if kind == "gauss_newton" else lossf.fisher)(ys[-1], T)
         delta = act.backward(ys[-1], M * rz, out=np.empty_like(rz))
     return backprop_sum(net, ys, delta * p[:, None])
 
@@ -199,7 +146,7 @@ def kfac_factors(net, ys, delta: np.ndarray, p: np.ndarray) -> list[tuple[np.nda
     """
     w = p / p.sum()
     factors = []
-    for l, d in backward_deltas(net, ys, delta):
+    for l, d, _ in net.backward_deltas(ys, delta):
         a = np.hstack([ys[l], np.ones((ys[l].shape[0], 1), ys[l].dtype)])
         factors.append(((a * w[:, None]).T @ a, (d * p[:, None]).T @ d))
     return factors[::-1]

@@ -11,6 +11,8 @@ Every rule works on ``params`` of shape ``(P,)`` or ``(K, P)`` (K networks
 updated at once) with ``eta`` a float or an array of shape ``(K, 1)``, and
 writes into buffers held in the state: apart from a few boolean masks in
 ``rprop`` and ``quickprop``, an update allocates no parameter-sized array.
+Each class also holds its compiled form, ``kernel``: the same rule weight by
+weight (see :mod:`backprop.optim.base`).
 
 This module holds the gradient-descent family (``sgd``, ``adagrad``,
 ``rmsprop``); :mod:`backprop.optim.adam` the Adam family and
@@ -20,45 +22,15 @@ This module holds the gradient-descent family (``sgd``, ``adagrad``,
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from .._errors import ConfigError
-from .base import Optimizer, State, register
+from .base import NONNEG, OPEN, UNIT, UNIT_OPEN, ElementwiseOptimizer, State, register
 
-__all__ = ["SGD", "Adagrad", "RMSprop", "ElementwiseOptimizer"]
-
-OPEN = (0.0, None, True)          # (0, inf)
-NONNEG = (0.0, None)              # [0, inf)
-UNIT = (0.0, 1.0)                 # [0, 1]
-UNIT_OPEN = (0.0, 1.0, False, True)   # [0, 1)
-
-
-class ElementwiseOptimizer(Optimizer):
-    """Shared plumbing: coupled weight decay into the buffer ``state["g"]``.
-
-    With ``weight_decay > 0`` the state holds ``g``, the gradient the rule
-    actually uses, ``dE/dw + weight_decay * w`` (L2 regularisation, coupled:
-    it passes through the adaptive scaling like the loss gradient does).
-    """
-
-    coupled_weight_decay = True
-
-    def _state(self, params: np.ndarray, **arrays: Any) -> State:
-        if self.coupled_weight_decay and self.hyperparameters.get("weight_decay", 0.0):
-            arrays["g"] = np.zeros_like(params)
-        return super()._state(params, **arrays)
-
-    def _grad(self, grad: np.ndarray, state: State, params: np.ndarray) -> np.ndarray:
-        """``dE/dw + weight_decay * w`` written into ``state["g"]`` (``grad`` itself without decay)."""
-        if not (self.coupled_weight_decay and self.hyperparameters.get("weight_decay", 0.0)):
-            return grad
-        g = state["g"]
-        np.multiply(params, self.weight_decay, out=g)
-        g += grad
-        return g
-
+__all__ = ["SGD", "Adagrad", "RMSprop", "ElementwiseOptimizer"]  # the base lives in .base
 
 @register
 class SGD(ElementwiseOptimizer):
@@ -142,6 +114,37 @@ class SGD(ElementwiseOptimizer):
             np.multiply(buf, -eta, out=s)
         return s, state
 
+    kernel_hp = ("momentum", "dampening", "nesterov", "weight_decay", "lecture_form")
+    kernel_state = ("g", "momentum_buffer")
+
+    @staticmethod
+    def kernel(hp, sc, grad, params, step, g_out, buf):
+        momentum, dampening, nesterov, wd, lecture = hp
+        t, eta = sc[0], sc[1]
+        c = 1.0 if t == 1 else 1.0 - dampening
+        for p in range(params.shape[0]):
+            g = params[p] * wd + grad[p] if wd != 0.0 else grad[p]
+            if wd != 0.0:
+                g_out[p] = g
+            if momentum == 0.0:
+                s = g * -eta
+            elif lecture:                        # dw <- a dw - eta c g
+                s = g * -eta
+                if c != 1.0:
+                    s *= c
+                buf[p] = buf[p] * momentum + s
+                s = ((s / momentum) + buf[p]) * momentum if nesterov else buf[p]
+            else:                                # b <- a b + (1 - dampening) g
+                if t == 1:
+                    buf[p] = g
+                elif c == 1.0:
+                    buf[p] = buf[p] * momentum + g
+                else:
+                    buf[p] = buf[p] * momentum + g * c
+                s = (buf[p] * momentum + g) * -eta if nesterov else buf[p] * -eta
+            step[p] = s
+            params[p] += s
+
 
 @register
 class Adagrad(ElementwiseOptimizer):
@@ -182,6 +185,24 @@ class Adagrad(ElementwiseOptimizer):
         np.multiply(g, rate, out=s)
         np.negative(s, out=s)
         return s, state
+
+    kernel_hp = ("lr_decay", "weight_decay", "eps")
+    kernel_state = ("g", "sum_sq", "effective_learning_rate")
+
+    @staticmethod
+    def kernel(hp, sc, grad, params, step, g_out, G, rate):
+        lr_decay, wd, eps = hp
+        eta_t = sc[1] / (1.0 + (sc[0] - 1) * lr_decay)
+        for p in range(params.shape[0]):
+            g = params[p] * wd + grad[p] if wd != 0.0 else grad[p]
+            if wd != 0.0:
+                g_out[p] = g
+            G[p] += g * g
+            r = eta_t / (math.sqrt(G[p]) + eps)
+            rate[p] = r
+            s = -(g * r)
+            step[p] = s
+            params[p] += s
 
 
 @register
@@ -253,6 +274,34 @@ class RMSprop(ElementwiseOptimizer):
             np.multiply(g, rate, out=s)
             np.negative(s, out=s)
         return s, state
+
+    kernel_hp = ("rho", "eps", "weight_decay", "momentum", "centered")
+    kernel_state = ("g", "v", "grad_avg", "momentum_buffer", "effective_learning_rate")
+
+    @staticmethod
+    def kernel(hp, sc, grad, params, step, g_out, v, gbar, buf, rate):
+        rho, eps, wd, momentum, centered = hp
+        eta = sc[1]
+        for p in range(params.shape[0]):
+            g = params[p] * wd + grad[p] if wd != 0.0 else grad[p]
+            if wd != 0.0:
+                g_out[p] = g
+            v[p] = v[p] * rho + (g * g) * (1.0 - rho)
+            if centered:
+                gbar[p] += (g - gbar[p]) * (1.0 - rho)
+                d = math.sqrt(v[p] - gbar[p] * gbar[p]) + eps
+            else:
+                d = math.sqrt(v[p]) + eps
+            if momentum > 0:
+                buf[p] = buf[p] * momentum + g / d
+                rate[p] = eta / d
+                s = buf[p] * -eta
+            else:
+                r = eta / d
+                rate[p] = r
+                s = -(g * r)
+            step[p] = s
+            params[p] += s
 
 
 from . import adam, local  # noqa: E402,F401  (registers the Adam family, then rprop, quickprop)

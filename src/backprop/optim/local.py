@@ -13,8 +13,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import ConfigError
-from .base import State, register
-from .first_order import NONNEG, OPEN, ElementwiseOptimizer
+from .base import NONNEG, OPEN, ElementwiseOptimizer, State, register
 
 __all__ = ["Rprop", "Quickprop"]
 
@@ -81,6 +80,32 @@ class Rprop(ElementwiseOptimizer):
         np.negative(s, out=s)
         return s, state
 
+    kernel_hp = ("etas", "step_sizes")
+    kernel_state = ("step_size", "prev_grad")
+
+    @staticmethod
+    def kernel(hp, sc, grad, params, step, delta, prev):
+        eta_minus, eta_plus, lo, hi = hp
+        first = sc[0] == 1
+        for p in range(params.shape[0]):
+            g = grad[p]
+            if first:
+                delta[p] = sc[1]
+            c = g * prev[p]
+            d = delta[p]
+            if c > 0:
+                d = d * eta_plus
+            elif c < 0:
+                d = d * eta_minus
+            d = min(max(d, lo), hi)
+            delta[p] = d
+            gp = 0.0 if c < 0 else g
+            prev[p] = gp
+            sign = 1.0 if gp > 0 else (-1.0 if gp < 0 else gp)
+            s = -(sign * d)
+            step[p] = s
+            params[p] += s
+
 
 @register
 class Quickprop(ElementwiseOptimizer):
@@ -141,3 +166,33 @@ class Quickprop(ElementwiseOptimizer):
         np.copyto(dw, s)
         np.copyto(g_prev, g)
         return s, state
+
+    kernel_hp = ("mu", "weight_decay", "eps")
+    kernel_state = ("g", "prev_grad", "prev_step")
+
+    @staticmethod
+    def kernel(hp, sc, grad, params, step, g_out, g_prev, dw_prev):
+        mu, wd, eps = hp
+        eta = sc[1]
+        shrink = mu / (1.0 + mu)
+        for p in range(params.shape[0]):
+            g = params[p] * wd + grad[p] if wd != 0.0 else grad[p]
+            if wd != 0.0:
+                g_out[p] = g
+            dw, gprev = dw_prev[p], g_prev[p]
+            still = abs(dw) <= eps
+            linear = g * dw < 0 or still
+            biggest = (gprev * shrink - g) * dw > 0
+            diff = gprev - g
+            q = 0.0 if diff == 0 else g / diff
+            s = min(max(q, -mu), mu) * dw
+            if biggest:
+                s = dw * mu
+            if still:
+                s = 0.0
+            if linear:
+                s = s + g * -eta
+            dw_prev[p] = s
+            g_prev[p] = g
+            step[p] = s
+            params[p] += s

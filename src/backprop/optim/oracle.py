@@ -157,10 +157,7 @@ class NetworkOracle(_Oracle):
         scale = self._net._sample_scale(sample_weight, self.X.shape[0], reduction)
         self.p = np.ones(self.X.shape[0], net.dtype) if scale is None else scale
         self._sample_weight = sample_weight
-        mask = np.zeros(net.n_params, net.dtype)
-        for W, _ in self._net.unflatten(mask):
-            W[...] = 1.0
-        self.weight_decay_mask = mask
+        self.weight_decay_mask = self._net.weight_mask
         self.counts = {}
 
     @property

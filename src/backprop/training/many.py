@@ -1,7 +1,7 @@
 """Many networks at once: K trainings of one architecture through the one training loop.
 
 ``fit_many(stack, X, T, ...)`` is ``Trainer(...).fit(stack, X, T)``: the
-trainer accepts a :class:`~backprop.training.stack.NetworkStack` and runs its
+trainer accepts a :class:`~backprop.NetworkStack` and runs its
 K networks as K independent runs of its own rules (see ``docs/many-networks.md``).
 Run k has its own generator ``rng_k = np.random.default_rng(seed_k)``: it draws
 run k's validation split first (stratified for class targets, exactly as for
@@ -22,9 +22,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import optim
+from ..stack import NetworkStack
 from .diagnosis import ConvergenceWarning
 from .history import History
-from .stack import NetworkStack
 from .trainer import Trainer
 
 __all__ = ["NetworkStack", "fit_many", "xor_seed_study", "SeedStudy"]

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import losses
 from .._errors import ConfigError, check_choice, check_range
-from ..fast.engine import check_engine
+from .engine import check_engine
 from ..optim import schedules
 from . import checkpoint, metrics
 from .batching import resolve_batch_size

@@ -2,7 +2,7 @@
 
 Every element-wise optimizer already runs on a ``(K, P)`` parameter array
 with ``state["learning_rate"]`` a float or a ``(K, 1)`` array.  For a
-:class:`~backprop.training.stack.NetworkStack` the trainer therefore
+:class:`~backprop.NetworkStack` the trainer therefore
 
 * keeps ``state["learning_rate"]`` as a ``(K, 1)`` array (row k is network
   k's rate; a schedule scales every row from its own eta0);

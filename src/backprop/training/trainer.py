@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import ConfigError, DataError
-from ..fast import engine
+from . import engine
 from . import checkpoint
 from .batching import draw_order, iterations_per_epoch, resolve_batch_size
 from .callbacks import TrainingEvent, has_hook

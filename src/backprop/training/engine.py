@@ -1,4 +1,4 @@
-"""How the trainer uses the compiled epoch: ``fit(..., engine="auto" | "numpy" | "fast")``.
+"""How the trainer uses the compiled epoch of :mod:`backprop.fast`: ``engine="auto" | "numpy" | "fast"``.
 
 ``"numpy"`` always runs the readable loop.  ``"fast"`` runs each epoch's
 remaining batches in one :func:`backprop.fast.run_epoch` call and refuses
@@ -24,13 +24,13 @@ being the call's time shared out.
 
 from __future__ import annotations
 
-from typing import Any
-
 import math
 import time
+from typing import Any
 
 import numpy as np
 
+from .. import fast
 from .._errors import ConfigError, check_choice
 
 ENGINES = ("auto", "numpy", "fast")
@@ -48,11 +48,10 @@ def use_fast(trainer: Any, run: Any, per_iteration_hooks: bool) -> bool:
     engine = getattr(trainer, "engine", "auto")
     if engine == "numpy":
         return False
-    from . import why_not, worthwhile
     if getattr(run, "K", None) is not None or run.opt is None:
         reason = "K networks at once run on the NumPy path"
     else:
-        reason = why_not(run.net, run.opt, trainer.loss, run.opt_state)
+        reason = fast.why_not(run.net, run.opt, trainer.loss, run.opt_state)
     if reason is None and run.oracle is not None:
         reason = "second-order optimizers run on the NumPy path"
     if reason is None and run.sched is not None and run.sched.per == "iteration":
@@ -63,18 +62,17 @@ def use_fast(trainer: Any, run: Any, per_iteration_hooks: bool) -> bool:
         if reason is not None:
             raise ConfigError(f"engine='fast' is unavailable: {reason}; use engine='auto' or 'numpy'")
         return True
-    return reason is None and worthwhile(run.net, run.batch_size)
+    return reason is None and fast.worthwhile(run.net, run.batch_size)
 
 
 def run_rest_of_epoch(trainer: Any, run: Any, data: Any, mask: np.ndarray | None) -> bool:
     """Train on the epoch's remaining batches in one kernel call, bookkeeping as the trainer's
     loop does (``run.acc``, ``run.bad``, ``pos``, ``iteration``); returns whether it diverged."""
-    from . import run_epoch
     B, k = run.batch_size, run.n_batches - run.pos
     if trainer.max_iterations is not None:
         k = min(k, trainer.max_iterations - run.iteration)
     idx = run.order[run.pos * B:(run.pos + k) * B]
-    r = run_epoch(run.net, run.opt, run.opt_state, data.X, data.T, (idx, B), loss=trainer.loss,
+    r = fast.run_epoch(run.net, run.opt, run.opt_state, data.X, data.T, (idx, B), loss=trainer.loss,
                   reduction=trainer.reduction, sample_weight=data.w, weight_decay=mask,
                   grad_clip=trainer.clip_grad_norm, check=False)
     acc = run.acc
@@ -85,13 +83,8 @@ def run_rest_of_epoch(trainer: Any, run: Any, data: Any, mask: np.ndarray | None
     run.pos += r.iterations
     run.iteration += r.iterations
     run.bad = r.diverged
-    np.copyto(run.grad, _last_grad(run.net))     # the last update's gradient, as the loop leaves it
+    np.copyto(run.grad, fast.last_gradient(run.net))   # the last update's gradient, as the loop leaves it
     return r.diverged
-
-
-def _last_grad(net: Any) -> np.ndarray:
-    from . import _PREPARED
-    return _PREPARED[net].plan.grad
 
 
 def epochs_ahead(trainer: Any, run: Any, data: Any, target_epoch: int, final: bool) -> int:
@@ -119,10 +112,9 @@ def run_epochs_ahead(trainer: Any, run: Any, data: Any, mask: np.ndarray | None,
     Returns the seconds credited to the recorded epochs (the trainer's clock for the last
     epoch starts that much later).  Stops early after an epoch that diverged (it is then last).
     """
-    from . import _PREPARED, _run
-    from ..training.diagnosis import EXPLODE_FACTOR
-    from ..training.epoch import logged_rate
-    from ..training.state import epoch_loss
+    from .diagnosis import EXPLODE_FACTOR
+    from .epoch import logged_rate
+    from .state import epoch_loss
     t0 = time.perf_counter()
     net, hist, B, first = run.net, run.history, run.batch_size, run.order
     width = first.size
@@ -134,7 +126,7 @@ def run_epochs_ahead(trainer: Any, run: Any, data: Any, mask: np.ndarray | None,
     watch = np.array([EXPLODE_FACTOR, float(trainer._scale), run.best_train, run.best_loss,
                       run.best_epoch, run.wait, trainer.min_delta, np.finfo(net.dtype).max,
                       run.epoch], dtype=np.float64)
-    ran, stats = _run(net, run.opt, run.opt_state, data.X, data.T, (orders, B), loss=trainer.loss,
+    ran, stats = fast.run_compiled(net, run.opt, run.opt_state, data.X, data.T, (orders, B), loss=trainer.loss,
                       reduction=trainer.reduction, sample_weight=data.w, weight_decay=mask,
                       grad_clip=trainer.clip_grad_norm, learning_rates=None, check=False,
                       watch=watch, best=run.best_params)
@@ -161,5 +153,5 @@ def run_epochs_ahead(trainer: Any, run: Any, data: Any, mask: np.ndarray | None,
     hist.n_iterations = int(its[done - 1]) if done else hist.n_iterations
     last = epoch_loss(s, share, pen, k, trainer.reduction == "mean")
     run.bad = n < k or not math.isfinite(last)       # as run_rest_of_epoch
-    np.copyto(run.grad, _PREPARED[net].plan.grad)
+    np.copyto(run.grad, fast.last_gradient(net))
     return elapsed * done / ran
